@@ -1,0 +1,208 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { cacheDir, goModulesDir, kafkaPomDir } from './paths.ts';
+
+/** A Go wrapper module under `go/<name>` whose binaries the test bed runs. */
+interface GoComponent {
+  name: string;
+  /** The upstream module whose version names the cache entry. */
+  module: string;
+  /** Packages to build; each becomes a binary named after its last path element. */
+  packages: string[];
+  ldflags?: (version: string) => string[];
+  /** Extra files to copy into the cache entry once built, from the upstream module's folder. */
+  afterBuild?: (moduleDir: string, outDir: string) => void;
+}
+
+const kubeVersionStamp = (version: string): string[] => {
+  const [major, minor] = version.replace(/^v/, '').split('.');
+  return ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) => [
+    `-X ${pkg}.gitVersion=${version}`,
+    `-X ${pkg}.gitMajor=${major}`,
+    `-X ${pkg}.gitMinor=${minor}`,
+    `-X ${pkg}.gitTreeState=clean`,
+  ]);
+};
+
+const goComponents: GoComponent[] = [
+  { name: 'etcd', module: 'go.etcd.io/etcd/server/v3', packages: ['.'] },
+  {
+    name: 'kwok',
+    module: 'sigs.k8s.io/kwok',
+    packages: ['sigs.k8s.io/kwok/cmd/kwok'],
+    afterBuild: (moduleDir, outDir) => writeFileSync(join(outDir, 'stages.yaml'), kwokStages(moduleDir)),
+  },
+  { name: 'vault', module: 'github.com/hashicorp/vault', packages: ['github.com/hashicorp/vault'] },
+  {
+    name: 'kubernetes',
+    module: 'k8s.io/kubernetes',
+    packages: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'].map(
+      (cmd) => `k8s.io/kubernetes/cmd/${cmd}`,
+    ),
+    ldflags: kubeVersionStamp,
+  },
+];
+
+export type ComponentDirs = Record<'etcd' | 'kwok' | 'vault' | 'kubernetes' | 'kafka', string>;
+
+/**
+ * Returns the cache folder of every test bed component, building what is missing first.
+ * A cold build takes tens of minutes on two cores (Kubernetes dominates) and prints progress;
+ * later calls return at once. Entries are keyed by version and a hash of the wrapper's
+ * go.mod/go.sum (or pom.xml), so changing a pin builds anew instead of reusing a stale binary.
+ */
+export async function ensureComponents(log: (line: string) => void = console.error): Promise<ComponentDirs> {
+  const dirs: Partial<ComponentDirs> = {};
+  for (const component of goComponents) {
+    dirs[component.name as keyof ComponentDirs] = await ensureGoComponent(component, log);
+  }
+  dirs.kafka = await ensureKafka(log);
+  return dirs as ComponentDirs;
+}
+
+async function ensureGoComponent(component: GoComponent, log: (line: string) => void): Promise<string> {
+  const moduleDir = join(goModulesDir, component.name);
+  const goMod = readFileSync(join(moduleDir, 'go.mod'), 'utf8');
+  const version = requiredVersion(goMod, component.module);
+  const key = contentKey([goMod, readFileSync(join(moduleDir, 'go.sum'), 'utf8')]);
+  const outDir = join(cacheDir, `${component.name}-${version}-${key}`);
+  if (existsSync(outDir)) return outDir;
+
+  log(`building ${component.name} ${version} from the Go module proxy (once; cached in ${outDir})`);
+  const partial = `${outDir}.partial-${process.pid}`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
+  const ldflags = ['-s', '-w', ...(component.ldflags?.(version) ?? [])].join(' ');
+  const started = Date.now();
+  await runWithProgress(
+    'go',
+    ['build', '-v', '-trimpath', `-ldflags=${ldflags}`, '-o', `${partial}/`, ...component.packages],
+    { cwd: moduleDir, env: { CGO_ENABLED: '0' } },
+    component.name,
+    log,
+  );
+  const upstreamDir = (
+    await capture('go', ['list', '-m', '-f', '{{.Dir}}', component.module], moduleDir)
+  ).trim();
+  component.afterBuild?.(upstreamDir, partial);
+  renameSync(partial, outDir);
+  log(`built ${component.name} ${version} in ${formatDuration(Date.now() - started)}`);
+  return outDir;
+}
+
+async function ensureKafka(log: (line: string) => void): Promise<string> {
+  const pom = readFileSync(join(kafkaPomDir, 'pom.xml'), 'utf8');
+  const version = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1];
+  if (!version) throw new Error(`${kafkaPomDir}/pom.xml has no <kafka.version> property`);
+  const outDir = join(cacheDir, `kafka-${version}-${contentKey([pom])}`);
+  if (existsSync(outDir)) return outDir;
+
+  log(`fetching Kafka ${version} jars from Maven Central (once; cached in ${outDir})`);
+  const partial = `${outDir}.partial-${process.pid}`;
+  rmSync(partial, { recursive: true, force: true });
+  await runWithProgress(
+    'mvn',
+    ['-B', '--no-transfer-progress', 'dependency:copy-dependencies', `-DoutputDirectory=${partial}/libs`],
+    { cwd: kafkaPomDir },
+    'kafka',
+    log,
+  );
+  renameSync(partial, outDir);
+  return outDir;
+}
+
+/** kwok exits with "no stages found" unless given stages; these are the upstream "fast" ones. */
+function kwokStages(moduleDir: string): string {
+  const stageFiles = [
+    'node/fast/node-initialize.yaml',
+    'node/heartbeat-with-lease/node-heartbeat-with-lease.yaml',
+    'pod/fast/pod-ready.yaml',
+    'pod/fast/pod-complete.yaml',
+    'pod/fast/pod-delete.yaml',
+  ];
+  return stageFiles
+    .map((file) => readFileSync(join(moduleDir, 'kustomize', 'stage', file), 'utf8').trim())
+    .join('\n---\n');
+}
+
+function requiredVersion(goMod: string, module: string): string {
+  const escaped = module.replace(/[.]/g, '\\.');
+  const match = new RegExp(`^\\s*(?:require\\s+)?${escaped}\\s+(v\\S+)`, 'm').exec(goMod);
+  if (!match?.[1]) throw new Error(`the wrapper go.mod does not require ${module}`);
+  return match[1];
+}
+
+function contentKey(parts: string[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex').slice(0, 8);
+}
+
+/**
+ * Runs a build tool and turns its per-item output into a progress line every 15 s (and a final
+ * count), so a long cold build visibly moves without flooding the terminal.
+ */
+function runWithProgress(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+  label: string,
+  log: (line: string) => void,
+): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const started = Date.now();
+    const recent: string[] = [];
+    let items = 0;
+    const count = (line: string) => {
+      items++;
+      recent.push(line);
+      if (recent.length > 40) recent.shift();
+    };
+    createInterface({ input: child.stdout }).on('line', count);
+    createInterface({ input: child.stderr }).on('line', count);
+    const ticker = setInterval(
+      () => log(`  [${label}] ${items} steps done, ${formatDuration(Date.now() - started)} elapsed`),
+      15_000,
+    );
+    child.on('error', (error) => {
+      clearInterval(ticker);
+      fail(new Error(`${label}: cannot run ${command} (${error.message}); is it installed and on PATH?`));
+    });
+    child.on('close', (code) => {
+      clearInterval(ticker);
+      if (code === 0) return done();
+      fail(
+        new Error(`${label}: ${command} ${args[0]} exited with ${code}; last output:\n${recent.join('\n')}`),
+      );
+    });
+  });
+}
+
+function capture(command: string, args: string[], cwd: string): Promise<string> {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    child.on('error', fail);
+    child.on('close', (code) =>
+      code === 0 ? done(out) : fail(new Error(`${command} ${args.join(' ')}: ${code}`)),
+    );
+  });
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return seconds < 60
+    ? `${seconds}s`
+    : `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+}

@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import type { BedContext } from '../context.ts';
+import { freePort } from '../ports.ts';
+import { startService, waitUntilReady } from '../processes.ts';
+
+/**
+ * Starts a single Kafka 3.9 node in KRaft mode (broker and controller in one JVM) on loopback.
+ * Returns the bootstrap address once kafkajs can describe the cluster.
+ */
+export async function startKafka(ctx: BedContext): Promise<string> {
+  const dir = join(ctx.runDir, 'kafka');
+  mkdirSync(dir, { recursive: true });
+  const [brokerPort, controllerPort] = [await freePort(), await freePort()];
+  const properties = join(dir, 'server.properties');
+  writeFileSync(properties, serverProperties(join(dir, 'data'), brokerPort, controllerPort));
+  const log4j = join(dir, 'log4j.properties');
+  writeFileSync(log4j, LOG4J);
+
+  const classpath = `${join(ctx.components.kafka, 'libs')}/*`;
+  const jvm = ['-cp', classpath, `-Dlog4j.configuration=file:${log4j}`, '-Djava.awt.headless=true'];
+  // A KRaft cluster id is 16 random bytes in URL-safe base64, which saves a JVM start.
+  const clusterId = randomBytes(16).toString('base64url');
+  await runJava([
+    ...jvm,
+    'kafka.tools.StorageTool',
+    'format',
+    '-t',
+    clusterId,
+    '-c',
+    properties,
+    '--ignore-formatted',
+  ]);
+
+  const service = startService({
+    name: 'kafka',
+    command: 'java',
+    args: ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', ...jvm, 'kafka.Kafka', properties],
+    logFile: join(ctx.logsDir, 'kafka.log'),
+  });
+  ctx.track(service);
+  const brokers = `127.0.0.1:${brokerPort}`;
+  const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+  try {
+    await waitUntilReady(
+      service,
+      async () => {
+        await admin.connect();
+        return (await admin.describeCluster()).brokers.length > 0;
+      },
+      90_000,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+  return brokers;
+}
+
+function serverProperties(dataDir: string, brokerPort: number, controllerPort: number): string {
+  return `${[
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${brokerPort}`,
+    'controller.listener.names=CONTROLLER',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name=PLAINTEXT',
+    `log.dirs=${dataDir}`,
+    'num.partitions=1',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=10',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    // Topics are the operator's to create; a typo in a topic name must fail, not create a topic.
+    'auto.create.topics.enable=false',
+    'delete.topic.enable=true',
+  ].join('\n')}\n`;
+}
+
+const LOG4J = `log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka=INFO
+log4j.logger.org.apache.kafka=INFO
+`;
+
+function runJava(args: string[]): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.on('error', (error) => fail(new Error(`cannot run java (${error.message}); install a JDK 17+`)));
+    child.on('close', (code) =>
+      code === 0 ? done() : fail(new Error(`Kafka storage format failed:\n${output}`)),
+    );
+  });
+}

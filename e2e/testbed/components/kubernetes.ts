@@ -1,0 +1,148 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import type { ClusterCerts } from '../certs.ts';
+import type { BedContext } from '../context.ts';
+import { freePort } from '../ports.ts';
+import { type RunningService, startService, waitUntilReady } from '../processes.ts';
+
+export interface KubernetesEndpoints {
+  server: string;
+  kubeconfig: string;
+}
+
+/**
+ * Starts kube-apiserver, kube-controller-manager, kube-scheduler and kwok with one fake node,
+ * so that namespaces, garbage collection and Deployments with available replicas behave as in a
+ * real cluster without kubelets. Returns once the controllers demonstrably run.
+ */
+export async function startKubernetes(
+  ctx: BedContext,
+  etcdUrl: string,
+  certs: ClusterCerts,
+  kubeconfig: string,
+): Promise<KubernetesEndpoints> {
+  const bin = (name: string) => join(ctx.components.kubernetes, name);
+  const port = await freePort();
+  const server = `https://127.0.0.1:${port}`;
+  const apiserver = start(ctx, 'kube-apiserver', bin('kube-apiserver'), [
+    `--etcd-servers=${etcdUrl}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--tls-cert-file=${certs.servingCert}`,
+    `--tls-private-key-file=${certs.servingKey}`,
+    `--client-ca-file=${certs.caCert}`,
+    '--service-cluster-ip-range=10.0.0.0/24',
+    `--service-account-issuer=${server}`,
+    `--service-account-key-file=${certs.serviceAccountPub}`,
+    `--service-account-signing-key-file=${certs.serviceAccountKey}`,
+    '--authorization-mode=RBAC',
+    '--allow-privileged=true',
+    '--profiling=false',
+  ]);
+  await waitUntilReady(
+    apiserver,
+    async () => (await getWithClientCert(`${server}/readyz`, certs)) === 200,
+    90_000,
+  );
+  writeKubeconfig(kubeconfig, server, certs);
+
+  const common = [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1'];
+  const controllerManager = start(ctx, 'kube-controller-manager', bin('kube-controller-manager'), [
+    ...common,
+    `--secure-port=${await freePort()}`,
+    `--service-account-private-key-file=${certs.serviceAccountKey}`,
+    `--root-ca-file=${certs.caCert}`,
+    `--cluster-signing-cert-file=${certs.caCert}`,
+    `--cluster-signing-key-file=${certs.caKey}`,
+    '--use-service-account-credentials=true',
+  ]);
+  start(ctx, 'kube-scheduler', bin('kube-scheduler'), [...common, `--secure-port=${await freePort()}`]);
+  start(ctx, 'kwok', join(ctx.components.kwok, 'kwok'), [
+    `--kubeconfig=${kubeconfig}`,
+    `--config=${join(ctx.components.kwok, 'stages.yaml')}`,
+    '--manage-all-nodes=false',
+    '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+    '--node-ip=127.0.0.1',
+    `--server-address=127.0.0.1:${await freePort()}`,
+  ]);
+
+  const core = loadKubeConfig(kubeconfig).makeApiClient(CoreV1Api);
+  await core.createNode({ body: fakeNode('kwok-node-0') });
+  // The token controller creating the default ServiceAccount proves the controller-manager runs.
+  await waitUntilReady(controllerManager, async () => {
+    await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
+    return true;
+  });
+  return { server, kubeconfig };
+}
+
+export function loadKubeConfig(path: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
+function start(ctx: BedContext, name: string, command: string, args: string[]): RunningService {
+  const service = startService({ name, command, args, logFile: join(ctx.logsDir, `${name}.log`) });
+  ctx.track(service);
+  return service;
+}
+
+/** A node kwok manages: Ready, roomy, and without taints, so every test pod is scheduled. */
+function fakeNode(name: string) {
+  return {
+    metadata: {
+      name,
+      annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', type: 'kwok' },
+    },
+    status: {
+      allocatable: { cpu: '64', memory: '256Gi', pods: '500' },
+      capacity: { cpu: '64', memory: '256Gi', pods: '500' },
+    },
+  };
+}
+
+/** Writes a kubeconfig with the certificates embedded, so it works from any folder. */
+function writeKubeconfig(path: string, server: string, certs: ClusterCerts): void {
+  const b64 = (file: string) => readFileSync(file).toString('base64');
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'testbed', cluster: { server, 'certificate-authority-data': b64(certs.caCert) } }],
+    users: [
+      {
+        name: 'testbed-admin',
+        user: { 'client-certificate-data': b64(certs.adminCert), 'client-key-data': b64(certs.adminKey) },
+      },
+    ],
+    contexts: [{ name: 'testbed', context: { cluster: 'testbed', user: 'testbed-admin' } }],
+    'current-context': 'testbed',
+  };
+  writeFileSync(path, stringify(config), { mode: 0o600 });
+}
+
+function getWithClientCert(url: string, certs: ClusterCerts): Promise<number> {
+  return new Promise((done, fail) => {
+    const req = request(
+      url,
+      {
+        ca: readFileSync(certs.caCert),
+        cert: readFileSync(certs.adminCert),
+        key: readFileSync(certs.adminKey),
+        timeout: 5_000,
+      },
+      (response) => {
+        response.resume();
+        done(response.statusCode ?? 0);
+      },
+    );
+    req.on('error', fail);
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.end();
+  });
+}
