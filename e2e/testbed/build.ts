@@ -1,6 +1,16 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { cacheDir, goModulesDir, kafkaPomDir } from './paths.ts';
@@ -15,6 +25,17 @@ interface GoComponent {
   ldflags?: (version: string) => string[];
   /** Extra files to copy into the cache entry once built, from the upstream module's folder. */
   afterBuild?: (moduleDir: string, outDir: string) => void;
+  /** Source edits to a dependency, applied to a copy that a go.work file swaps in for the build. */
+  patches?: SourcePatch[];
+}
+
+interface SourcePatch {
+  module: string;
+  file: string;
+  /** Exact text to find (it must occur once) and what replaces it. */
+  find: string;
+  replace: string;
+  why: string;
 }
 
 const kubeVersionStamp = (version: string): string[] => {
@@ -35,7 +56,23 @@ const goComponents: GoComponent[] = [
     packages: ['sigs.k8s.io/kwok/cmd/kwok'],
     afterBuild: (moduleDir, outDir) => writeFileSync(join(outDir, 'stages.yaml'), kwokStages(moduleDir)),
   },
-  { name: 'vault', module: 'github.com/hashicorp/vault', packages: ['github.com/hashicorp/vault'] },
+  {
+    name: 'vault',
+    module: 'github.com/hashicorp/vault',
+    packages: ['github.com/hashicorp/vault'],
+    patches: [
+      {
+        module: 'github.com/hashicorp/vault/sdk',
+        file: 'framework/backend.go',
+        find: '\t\tif p.ExistenceCheck == nil {\n\t\t\tif _, ok := p.Operations[logical.CreateOperation]; ok {',
+        replace:
+          '\t\tif false && p.ExistenceCheck == nil {\n\t\t\tif _, ok := p.Operations[logical.CreateOperation]; ok {',
+        why:
+          "sdk v0.9.2 asserts at start-up a rule that Vault 1.14.2's own (unpublished) sdk did not, " +
+          'and panics on the sys/managed-keys path, an Enterprise-only path the dev server never serves',
+      },
+    ],
+  },
   {
     name: 'kubernetes',
     module: 'k8s.io/kubernetes',
@@ -67,7 +104,11 @@ async function ensureGoComponent(component: GoComponent, log: (line: string) => 
   const moduleDir = join(goModulesDir, component.name);
   const goMod = readFileSync(join(moduleDir, 'go.mod'), 'utf8');
   const version = requiredVersion(goMod, component.module);
-  const key = contentKey([goMod, readFileSync(join(moduleDir, 'go.sum'), 'utf8')]);
+  const key = contentKey([
+    goMod,
+    readFileSync(join(moduleDir, 'go.sum'), 'utf8'),
+    JSON.stringify(component.patches ?? []),
+  ]);
   const outDir = join(cacheDir, `${component.name}-${version}-${key}`);
   if (existsSync(outDir)) return outDir;
 
@@ -77,13 +118,17 @@ async function ensureGoComponent(component: GoComponent, log: (line: string) => 
   mkdirSync(partial, { recursive: true });
   const ldflags = ['-s', '-w', ...(component.ldflags?.(version) ?? [])].join(' ');
   const started = Date.now();
+  const env: NodeJS.ProcessEnv = { CGO_ENABLED: '0' };
+  if (component.patches)
+    env.GOWORK = await patchedWorkspace(moduleDir, goMod, component.patches, `${partial}-src`);
   await runWithProgress(
     'go',
     ['build', '-v', '-trimpath', `-ldflags=${ldflags}`, '-o', `${partial}/`, ...component.packages],
-    { cwd: moduleDir, env: { CGO_ENABLED: '0' } },
+    { cwd: moduleDir, env },
     component.name,
     log,
   );
+  rmSync(`${partial}-src`, { recursive: true, force: true });
   const upstreamDir = (
     await capture('go', ['list', '-m', '-f', '{{.Dir}}', component.module], moduleDir)
   ).trim();
@@ -112,6 +157,49 @@ async function ensureKafka(log: (line: string) => void): Promise<string> {
   );
   renameSync(partial, outDir);
   return outDir;
+}
+
+/**
+ * Copies each patched dependency out of the module cache, edits it, and writes a go.work that uses
+ * the wrapper module with those copies swapped in; returns the go.work path. The wrapper's godebug
+ * lines are repeated there because workspace builds read only go.work's.
+ */
+async function patchedWorkspace(
+  moduleDir: string,
+  goMod: string,
+  patches: SourcePatch[],
+  dir: string,
+): Promise<string> {
+  rmSync(dir, { recursive: true, force: true });
+  const replaces: string[] = [];
+  for (const [index, patch] of patches.entries()) {
+    await capture('go', ['mod', 'download', patch.module], moduleDir);
+    const source = (await capture('go', ['list', '-m', '-f', '{{.Dir}}', patch.module], moduleDir)).trim();
+    const copy = join(dir, `patched-${index}`);
+    cpSync(source, copy, { recursive: true });
+    chmodRecursive(copy);
+    const file = join(copy, patch.file);
+    const text = readFileSync(file, 'utf8');
+    if (text.split(patch.find).length !== 2) {
+      throw new Error(`patch for ${patch.module}/${patch.file} no longer applies (${patch.why})`);
+    }
+    writeFileSync(file, text.replace(patch.find, patch.replace));
+    replaces.push(`replace ${patch.module} => ${copy}`);
+  }
+  const goLine = /^go \S+$/m.exec(goMod)?.[0] ?? 'go 1.26.0';
+  const godebug = goMod.split('\n').filter((line) => line.startsWith('godebug '));
+  const workFile = join(dir, 'go.work');
+  writeFileSync(workFile, [goLine, ...godebug, `use ${moduleDir}`, ...replaces, ''].join('\n'));
+  return workFile;
+}
+
+function chmodRecursive(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) chmodRecursive(path);
+    else chmodSync(path, 0o644);
+  }
 }
 
 /** kwok exits with "no stages found" unless given stages; these are the upstream "fast" ones. */
