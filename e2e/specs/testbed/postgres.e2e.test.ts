@@ -29,7 +29,11 @@ describe('test bed: PostgreSQL with MikroORM', () => {
       dbName,
       entities: [Probe],
       extensions: [Migrator],
-      migrations: { migrationsList: [{ name: 'Migration20261123000000_CreateProbes', class: CreateProbes }] },
+      // No schema snapshot file: migrations here are hand-written, and the snapshot would land in the cwd.
+      migrations: {
+        snapshot: false,
+        migrationsList: [{ name: 'Migration20261123000000_CreateProbes', class: CreateProbes }],
+      },
       debug: false,
     });
     await orm.schema.ensureDatabase();
