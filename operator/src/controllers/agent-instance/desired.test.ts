@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  type AgentPlan,
+  desiredAutoscaler,
+  desiredDeployment,
+  desiredPodDisruptionBudget,
+} from './desired.ts';
+
+const owner = {
+  apiVersion: 'agentplane.io/v1alpha1',
+  kind: 'AgentInstance',
+  name: 'support',
+  uid: 'u-2',
+  controller: true,
+};
+const runtime = {
+  image: 'ghcr.io/agentplane/runtime:0.1.0',
+  resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+};
+const keda = { available: false, bootstrapServers: '127.0.0.1:9092', topic: 't', consumerGroup: 'g' };
+
+function plan(overrides: Partial<AgentPlan> = {}): AgentPlan {
+  return {
+    name: 'support',
+    namespace: 'tenant-acme',
+    tenant: 'acme',
+    tier: 'enterprise',
+    agent: 'customer-service',
+    version: '2.1.0',
+    replicas: 1,
+    config: { model: 'gpt-4o-mini' },
+    ...overrides,
+  };
+}
+// biome-ignore lint/suspicious/noExplicitAny: the tests walk deep wire-format JSON
+const spec = (d: { spec?: unknown } | undefined) => d?.spec as Record<string, any>;
+
+describe('agent instance desired state', () => {
+  it('runs the runtime image as the tenant runtime ServiceAccount with the agent identity in env', () => {
+    const deployment = spec(desiredDeployment(plan(), owner, runtime));
+    const pod = deployment.template.spec;
+    assert.equal(deployment.replicas, 1);
+    assert.equal(pod.serviceAccountName, 'tenant-acme-runtime');
+    assert.equal(pod.containers[0].image, runtime.image);
+    assert.deepEqual(
+      pod.containers[0].env.find((e: { name: string }) => e.name === 'AGENTPLANE_TENANT'),
+      {
+        name: 'AGENTPLANE_TENANT',
+        value: 'acme',
+      },
+    );
+  });
+
+  it('rolls the pods when the agent config changes, and only then', () => {
+    const hash = (config: Record<string, unknown>) =>
+      spec(desiredDeployment(plan({ config }), owner, runtime)).template.metadata.annotations[
+        'agentplane.io/config-hash'
+      ];
+    assert.equal(hash({ model: 'a' }), hash({ model: 'a' }));
+    assert.notEqual(hash({ model: 'a' }), hash({ model: 'b' }));
+  });
+
+  it('leaves replicas to the autoscaler, except when held at zero', () => {
+    const autoscaling = { minReplicas: 1, maxReplicas: 5, targetLag: 100 };
+    assert.equal('replicas' in spec(desiredDeployment(plan({ autoscaling }), owner, runtime)), false);
+    assert.equal(spec(desiredDeployment(plan({ autoscaling, replicas: 0 }), owner, runtime)).replicas, 0);
+    assert.equal(desiredAutoscaler(plan({ autoscaling, replicas: 0 }), owner, keda), undefined);
+  });
+
+  it('scales on Kafka lag with KEDA when installed, else on CPU with an HPA', () => {
+    const autoscaling = { minReplicas: 1, maxReplicas: 5, targetLag: 100 };
+    const hpa = desiredAutoscaler(plan({ autoscaling }), owner, keda);
+    assert.equal(hpa?.kind, 'HorizontalPodAutoscaler');
+    assert.equal(spec(hpa).maxReplicas, 5);
+    const scaled = desiredAutoscaler(plan({ autoscaling }), owner, { ...keda, available: true });
+    assert.equal(scaled?.kind, 'ScaledObject');
+    assert.equal(spec(scaled).triggers[0].metadata.lagThreshold, '100');
+  });
+
+  it('adds a PodDisruptionBudget only when more than one replica can run', () => {
+    assert.equal(desiredPodDisruptionBudget(plan(), owner), undefined);
+    assert.equal(desiredPodDisruptionBudget(plan({ replicas: 3 }), owner)?.kind, 'PodDisruptionBudget');
+  });
+});
