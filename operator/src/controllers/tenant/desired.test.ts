@@ -116,7 +116,7 @@ describe('tenant desired state', () => {
       {
         apiGroups: [''],
         resources: ['configmaps', 'secrets'],
-        verbs: ['get', 'watch'],
+        verbs: ['get'],
         resourceNames: ['agent-support-config'],
       },
     ]);

@@ -113,7 +113,7 @@ export function desiredRuntimeRole(plan: TenantPlan, meta: Meta, resourceNames: 
     kind: 'Role',
     metadata: { name: runtimeServiceAccount(plan.name), labels: tenantLabels(plan), ...meta },
     rules: resourceNames.length
-      ? [{ apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['get', 'watch'], resourceNames }]
+      ? [{ apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['get'], resourceNames }]
       : [],
   };
 }
