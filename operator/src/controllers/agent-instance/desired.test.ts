@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Desired } from '../tenant/desired.ts';
 import {
   type AgentPlan,
   desiredAutoscaler,
@@ -34,7 +35,7 @@ function plan(overrides: Partial<AgentPlan> = {}): AgentPlan {
   };
 }
 // biome-ignore lint/suspicious/noExplicitAny: the tests walk deep wire-format JSON
-const spec = (d: { spec?: unknown } | undefined) => d?.spec as Record<string, any>;
+const spec = (d: Desired | undefined) => d?.spec as Record<string, any>;
 
 describe('agent instance desired state', () => {
   it('runs the runtime image as the tenant runtime ServiceAccount with the agent identity in env', () => {

@@ -1,0 +1,290 @@
+// The Tenant resource: the schema the API server validates with, and the types derived from it.
+import { type Static, Type } from '@sinclair/typebox';
+import type { apiVersion } from './group.ts';
+import {
+  type CelRule,
+  conditions,
+  dnsLabelPattern,
+  fixedString,
+  nameIsDnsLabel,
+  objectMeta,
+  positiveQuantity,
+  stringEnum,
+} from './kube-schema.ts';
+
+export const tierNames = ['basic', 'pro', 'enterprise'] as const;
+export const isolations = ['shared', 'dedicated'] as const;
+export const tenantPhases = [
+  'Pending',
+  'Provisioning',
+  'Ready',
+  'Suspended',
+  'Degraded',
+  'Terminating',
+  'Hibernating',
+] as const;
+
+export const TierSchema = stringEnum(tierNames, {
+  description:
+    'Commercial tier: basic, pro or enterprise. It sets the defaults for isolation, quota, the agent ' +
+    'types allowed and whether custom prompts are allowed.',
+});
+
+export const IsolationSchema = stringEnum(isolations, {
+  description:
+    'Where the tenant runs: dedicated (its own namespace tenant-<name> with quota, limits, network ' +
+    'policy and RBAC) or shared (a place in the shared pool namespace of its tier). Unset means the ' +
+    "tier's default, which the operator resolves and reports in status.home.isolation: dedicated for " +
+    'enterprise, shared otherwise. The basic tier cannot be dedicated. Changing it moves the tenant.',
+});
+
+export const TenantQuotaSchema = Type.Object(
+  {
+    cpu: Type.Optional(
+      positiveQuantity({
+        description:
+          'CPU for all the tenant\'s pods together: a quantity, as a string or an integer ("4", "500m", 4). ' +
+          'Used for requests.cpu and limits.cpu of the ResourceQuota.',
+        message: 'quota.cpu must be a positive Kubernetes quantity such as "500m", "2" or "1.5"',
+      }),
+    ),
+    memory: Type.Optional(
+      positiveQuantity({
+        description:
+          'Memory for all the tenant\'s pods together: a quantity such as "8Gi" or "512Mi". ' +
+          'Used for requests.memory and limits.memory of the ResourceQuota.',
+        message:
+          'quota.memory must be a positive Kubernetes quantity such as "512Mi" or "8Gi" (binary suffixes are Ki, Mi, Gi)',
+      }),
+    ),
+    pods: Type.Optional(
+      Type.Integer({
+        description: "Maximum number of the tenant's pods.",
+        format: 'int32',
+        minimum: 1,
+        maximum: 10000,
+      }),
+    ),
+    maxAgentInstances: Type.Optional(
+      Type.Integer({
+        description:
+          'Maximum number of AgentInstances of this tenant (0 allows none). Unset: the tier default ' +
+          '(basic 2, pro 10, enterprise unlimited).',
+        format: 'int32',
+        minimum: 0,
+      }),
+    ),
+    monthlyConversations: Type.Optional(
+      Type.Integer({
+        description:
+          'Conversations a month before overage is billed. Unset: the tier default (basic 1000, ' +
+          'pro 5000, enterprise by contract).',
+        format: 'int64',
+        minimum: 0,
+      }),
+    ),
+  },
+  {
+    description:
+      "Overrides of the tier's defaults. Each field left out keeps the tier default; the operator " +
+      "turns cpu, memory and pods into the ResourceQuota of the tenant's namespace.",
+  },
+);
+
+export const TenantSecretsSchema = Type.Object(
+  {
+    vaultPath: Type.Optional(
+      Type.String({
+        description:
+          "Vault path of the tenant's secrets. Default tenants/<name>; it must be tenants/<name> or " +
+          "below it, because the tenant's Vault policy only grants that subtree.",
+        minLength: 1,
+        maxLength: 256,
+        pattern: '^[a-z0-9]([-a-z0-9_]*[a-z0-9])?(/[a-z0-9]([-a-z0-9_]*[a-z0-9])?)*$',
+      }),
+    ),
+  },
+  { description: "Where the tenant's secrets live in Vault." },
+);
+
+export const TenantMessagingSchema = Type.Object(
+  {
+    partitions: Type.Optional(
+      Type.Integer({
+        description:
+          "Partitions of each of the tenant's Kafka topics (1 to 100). Bounds consumer parallelism.",
+        format: 'int32',
+        minimum: 1,
+        maximum: 100,
+        default: 3,
+      }),
+    ),
+    retentionHours: Type.Optional(
+      Type.Integer({
+        description: "How long Kafka keeps the tenant's messages, in hours (1 to 8760, one year).",
+        format: 'int32',
+        minimum: 1,
+        maximum: 8760,
+        default: 168,
+      }),
+    ),
+  },
+  { description: "The tenant's Kafka topics.", default: {} },
+);
+
+export const TenantSpecSchema = Type.Object(
+  {
+    displayName: Type.Optional(
+      Type.String({
+        description: 'Human name of the company, e.g. ACME Corp.',
+        minLength: 1,
+        maxLength: 128,
+      }),
+    ),
+    tier: TierSchema,
+    isolation: Type.Optional(IsolationSchema),
+    owners: Type.Optional(
+      Type.Array(
+        Type.String({ description: 'E-mail address of an owner.', format: 'email', maxLength: 254 }),
+        {
+          description:
+            'E-mail addresses of the people who own the tenant; in a dedicated namespace they get read access.',
+          maxItems: 50,
+          'x-kubernetes-list-type': 'set',
+        },
+      ),
+    ),
+    region: Type.Optional(
+      Type.String({
+        description: 'Placement hint for the control plane, e.g. eu or us-east.',
+        maxLength: 63,
+        pattern: dnsLabelPattern,
+      }),
+    ),
+    quota: Type.Optional(TenantQuotaSchema),
+    secrets: Type.Optional(TenantSecretsSchema),
+    messaging: Type.Optional(TenantMessagingSchema),
+    suspended: Type.Optional(
+      Type.Boolean({
+        description:
+          "true scales all the tenant's agents to zero and refuses new messages with a clear error; " +
+          'false restores them.',
+        default: false,
+      }),
+    ),
+  },
+  {
+    description: 'What the tenant bought and how it should run.',
+    'x-kubernetes-validations': [
+      {
+        rule: "!(self.tier == 'basic' && has(self.isolation) && self.isolation == 'dedicated')",
+        message:
+          'the basic tier runs in the shared pool only: set isolation to shared (or leave it out), or choose tier pro or enterprise',
+        fieldPath: '.isolation',
+        reason: 'FieldValueForbidden',
+      },
+    ] satisfies CelRule[],
+  },
+);
+
+export const TenantHomeSchema = Type.Object(
+  {
+    namespace: Type.String({ description: "Namespace the tenant's agents run in." }),
+    isolation: IsolationSchema,
+    tier: TierSchema,
+  },
+  { description: 'Where the tenant lives.' },
+);
+
+export const TenantMoveSchema = Type.Object(
+  {
+    from: TenantHomeSchema,
+    to: TenantHomeSchema,
+    startedAt: Type.String({ description: 'When the move began.', format: 'date-time' }),
+    step: Type.Optional(
+      Type.String({ description: 'What the move is doing now, e.g. MovingAgents.', maxLength: 64 }),
+    ),
+  },
+  {
+    description:
+      'Set while a change of tier or isolation moves the tenant: the new home is built first, ' +
+      'the agents move, then the old home is removed.',
+  },
+);
+
+export const TenantStatusSchema = Type.Object(
+  {
+    observedGeneration: Type.Optional(
+      Type.Integer({ description: 'The .metadata.generation this status describes.', format: 'int64' }),
+    ),
+    phase: Type.Optional(
+      stringEnum(tenantPhases, {
+        description:
+          'Summary for people; scripts should wait on conditions instead (kubectl wait --for=condition=Ready).',
+      }),
+    ),
+    namespace: Type.Optional(
+      Type.String({ description: "Namespace of the tenant's agents: tenant-<name> or the shared pool." }),
+    ),
+    home: Type.Optional(TenantHomeSchema),
+    moving: Type.Optional(TenantMoveSchema),
+    agentInstances: Type.Optional(
+      Type.Integer({ description: 'Number of AgentInstances of this tenant.', format: 'int32', minimum: 0 }),
+    ),
+    conditions: Type.Optional(
+      conditions(
+        'Ready, NamespaceReady, QuotaApplied, NetworkIsolated, SecretsReady, MessagingReady: each with ' +
+          'a reason and a message.',
+      ),
+    ),
+  },
+  { description: 'What the operator observed; written only by the operator.' },
+);
+
+export const TenantSchema = Type.Object(
+  {
+    apiVersion: Type.Optional(
+      fixedString<typeof apiVersion>('API version of this object: agentplane.io/v1alpha1.'),
+    ),
+    kind: Type.Optional(fixedString<'Tenant'>('Kind of this object: Tenant.')),
+    metadata: objectMeta(),
+    spec: TenantSpecSchema,
+    status: Type.Optional(TenantStatusSchema),
+  },
+  {
+    description:
+      'A company that runs agents on agentplane. Its name is the tenant id everywhere: namespace, ' +
+      'Kafka topics, Vault path and database.',
+    'x-kubernetes-validations': [
+      ...nameIsDnsLabel(
+        'a Tenant',
+        40,
+        'it becomes the namespace tenant-<name>, topic names and the Vault path',
+      ),
+      {
+        rule:
+          '!has(self.spec.secrets) || !has(self.spec.secrets.vaultPath) || ' +
+          "self.spec.secrets.vaultPath == 'tenants/' + self.metadata.name || " +
+          "self.spec.secrets.vaultPath.startsWith('tenants/' + self.metadata.name + '/')",
+        messageExpression:
+          "'spec.secrets.vaultPath must be tenants/' + self.metadata.name + ' or below it: the Vault policy of the tenant grants nothing else'",
+        message:
+          'spec.secrets.vaultPath must be tenants/<name> or below it: the Vault policy of the tenant grants nothing else',
+        fieldPath: '.spec.secrets.vaultPath',
+        reason: 'FieldValueForbidden',
+      },
+    ] satisfies CelRule[],
+  },
+);
+
+export type Tier = Static<typeof TierSchema>;
+export type Isolation = Static<typeof IsolationSchema>;
+export type TenantPhase = (typeof tenantPhases)[number];
+export type TenantQuota = Static<typeof TenantQuotaSchema>;
+export type TenantSecrets = Static<typeof TenantSecretsSchema>;
+export type TenantMessaging = Static<typeof TenantMessagingSchema>;
+export type TenantSpec = Static<typeof TenantSpecSchema>;
+export type TenantHome = Static<typeof TenantHomeSchema>;
+export type TenantMove = Static<typeof TenantMoveSchema>;
+export type TenantStatus = Static<typeof TenantStatusSchema>;
+export type Tenant = Static<typeof TenantSchema>;

@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import { testbedEnv } from './env.ts';
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the test bed's kubectl (first on PATH once `.testbed/env` is sourced) against its API server,
+ * feeding `stdin` when given. Never throws for a non-zero exit: tests of rejected manifests need the
+ * exit code and the API server's message. Use `kubectlOk` when failure is not expected.
+ */
+export function kubectl(args: string[], options: { stdin?: string } = {}): Promise<KubectlResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('kubectl', args, {
+      env: { ...process.env, KUBECONFIG: testbedEnv('KUBECONFIG') },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    child.on('error', (error) =>
+      reject(new Error(`cannot run kubectl (${error.message}): source .testbed/env to put it on PATH`)),
+    );
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(options.stdin ?? '');
+  });
+}
+
+/** Like `kubectl`, but throws with kubectl's stderr when it exits non-zero; returns stdout. */
+export async function kubectlOk(args: string[], options: { stdin?: string } = {}): Promise<string> {
+  const result = await kubectl(args, options);
+  if (result.code !== 0) {
+    throw new Error(`kubectl ${args.join(' ')} failed (exit ${result.code}): ${result.stderr.trim()}`);
+  }
+  return result.stdout;
+}
