@@ -1,0 +1,175 @@
+// Tenant → its home: namespace (own or pool), quota and limits, network isolation, runtime identity.
+// Level-based: reads the Tenant from the cache, makes each fact true, writes status once at the end.
+
+import { apiVersion, InvalidTenantSpecError, type Tenant, type TenantStatus } from '@agentplane/crds';
+import type { V1OwnerReference } from '@kubernetes/client-node';
+import {
+  type Desired,
+  desiredLimitRange,
+  desiredNamespace,
+  desiredNetworkPolicy,
+  desiredOwnersRoleBinding,
+  desiredQuota,
+  desiredRuntimeRole,
+  desiredRuntimeRoleBinding,
+  desiredServiceAccount,
+  type PlatformEgress,
+} from './desired.ts';
+import { labels, managedBy, planTenant, type TenantPlan } from './plan.ts';
+import { type ConditionFact, type StepOutcome, summarizeTenant } from './status.ts';
+
+export const tenantFinalizer = 'agentplane.io/tenant-cleanup';
+
+/** What the reconcile may do to the world; the controller wires these to the API server. */
+export interface TenantActions {
+  /** Server-side apply; a no-op when the live object already holds every desired field. */
+  apply(object: Desired): Promise<void>;
+  ensureFinalizer(tenant: Tenant, finalizer: string): Promise<void>;
+  removeFinalizer(tenant: Tenant, finalizer: string): Promise<void>;
+  /** Writes status with conditions merged (transition times kept); a no-op when nothing changed. */
+  writeStatus(
+    tenant: Tenant,
+    status: Omit<TenantStatus, 'conditions'>,
+    conditions: ConditionFact[],
+  ): Promise<void>;
+  event(tenant: Tenant, type: 'Normal' | 'Warning', reason: string, note: string): void;
+}
+
+export interface TenantReconcileDeps {
+  getTenant(name: string): Tenant | undefined;
+  countAgentInstances(tenant: string): number;
+  /** Names of ConfigMaps/Secrets the tenant's runtime may read (its agents' config). */
+  runtimeObjectNames(tenant: string): string[];
+  /** Clean-ups outside Kubernetes that deletion must finish first (Vault, Kafka: issue 4). */
+  cleanups: Array<(tenant: Tenant) => Promise<void>>;
+  egress: PlatformEgress[];
+  /** The quota of each tier's shared pool namespace. */
+  poolQuota: TenantPlan['quota'];
+  actions: TenantActions;
+}
+
+export async function reconcileTenant(name: string, deps: TenantReconcileDeps): Promise<void> {
+  const tenant = deps.getTenant(name);
+  if (!tenant) return; // gone: owner references let the garbage collector remove its children
+  if (tenant.metadata.deletionTimestamp) return finalizeTenant(tenant, deps);
+  await deps.actions.ensureFinalizer(tenant, tenantFinalizer);
+
+  let plan: TenantPlan;
+  try {
+    plan = planTenant(tenant);
+  } catch (error) {
+    if (!(error instanceof InvalidTenantSpecError)) throw error;
+    const invalid: StepOutcome = {
+      type: 'Ready',
+      status: 'False',
+      reason: 'InvalidSpec',
+      message: error.message,
+    };
+    deps.actions.event(tenant, 'Warning', 'InvalidSpec', error.message);
+    return deps.actions.writeStatus(tenant, { observedGeneration: generation(tenant), phase: 'Degraded' }, [
+      invalid,
+    ]);
+  }
+
+  const owner = ownerOf(tenant);
+  const meta = { namespace: plan.namespace, ownerReferences: [owner] };
+  const failures: Error[] = [];
+  const step = async (type: string, reason: string, message: string, objects: Array<Desired | undefined>) => {
+    try {
+      for (const object of objects) if (object) await deps.actions.apply(object);
+      return { type, status: 'True', reason, message } satisfies StepOutcome;
+    } catch (error) {
+      failures.push(error as Error);
+      deps.actions.event(tenant, 'Warning', `${type}Failed`, (error as Error).message);
+      return {
+        type,
+        status: 'False',
+        reason: 'ApplyFailed',
+        message: (error as Error).message,
+      } satisfies StepOutcome;
+    }
+  };
+
+  const dedicated = plan.isolation === 'dedicated';
+  const steps = [
+    await step('NamespaceReady', dedicated ? 'Dedicated' : 'SharedPool', `home namespace ${plan.namespace}`, [
+      dedicated ? desiredNamespace(plan, owner) : poolNamespace(plan),
+      desiredServiceAccount(plan, meta),
+      desiredRuntimeRole(plan, meta, deps.runtimeObjectNames(plan.name)),
+      desiredRuntimeRoleBinding(plan, meta),
+      desiredOwnersRoleBinding(plan, meta),
+    ]),
+    await step(
+      'QuotaApplied',
+      dedicated ? 'TenantQuota' : 'PoolQuota',
+      dedicated
+        ? `cpu ${plan.quota.cpu}, memory ${plan.quota.memory}, pods ${plan.quota.pods}`
+        : `the ${plan.tier} pool's quota applies`,
+      dedicated
+        ? [desiredQuota(plan, meta), desiredLimitRange(plan, meta)]
+        : [
+            asPoolObject(desiredQuota({ ...plan, quota: deps.poolQuota }, poolMeta(plan)), plan),
+            asPoolObject(desiredLimitRange(plan, poolMeta(plan)), plan),
+          ],
+    ),
+    await step('NetworkIsolated', 'DefaultDeny', 'default-deny with platform egress only', [
+      desiredNetworkPolicy(plan, meta, deps.egress),
+    ]),
+  ];
+
+  const { phase, conditions } = summarizeTenant(steps, { suspended: plan.suspended, moving: false });
+  await deps.actions.writeStatus(
+    tenant,
+    {
+      observedGeneration: generation(tenant),
+      phase,
+      namespace: plan.namespace,
+      home: { namespace: plan.namespace, isolation: plan.isolation, tier: plan.tier },
+      agentInstances: deps.countAgentInstances(plan.name),
+    },
+    conditions,
+  );
+  if (failures.length > 0)
+    throw new AggregateError(failures, `tenant ${name}: ${failures.length} step(s) failed`);
+}
+
+async function finalizeTenant(tenant: Tenant, deps: TenantReconcileDeps): Promise<void> {
+  if (!tenant.metadata.finalizers?.includes(tenantFinalizer)) return;
+  for (const cleanup of deps.cleanups) await cleanup(tenant);
+  await deps.actions.removeFinalizer(tenant, tenantFinalizer);
+}
+
+function ownerOf(tenant: Tenant): V1OwnerReference {
+  return {
+    apiVersion,
+    kind: 'Tenant',
+    name: tenant.metadata.name,
+    uid: tenant.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+const generation = (tenant: Tenant) => tenant.metadata.generation ?? 0;
+
+/** A tier's pool belongs to no tenant: it outlives each of them. */
+function poolNamespace(plan: TenantPlan): Desired {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: plan.namespace, labels: poolLabels(plan) },
+  };
+}
+
+const poolMeta = (plan: TenantPlan) => ({ namespace: plan.namespace, ownerReferences: [] });
+
+const poolLabels = (plan: TenantPlan) => ({
+  [labels.tier]: plan.tier,
+  [labels.pool]: plan.tier,
+  [labels.managedBy]: managedBy,
+});
+
+/** Pool-wide objects carry the pool's name and labels, not a tenant's. */
+function asPoolObject(object: Desired, plan: TenantPlan): Desired {
+  return { ...object, metadata: { ...object.metadata, name: 'agentplane-pool', labels: poolLabels(plan) } };
+}
