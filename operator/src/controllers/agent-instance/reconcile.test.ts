@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AgentInstance, AgentInstanceSpec, Tenant, TenantSpec } from '@agentplane/crds';
+import type { V1Deployment } from '@kubernetes/client-node';
+import type { Desired } from '../tenant/desired.ts';
+import type { ConditionFact } from '../tenant/status.ts';
+import { type AgentReconcileDeps, reconcileAgentInstance } from './reconcile.ts';
+
+const tenant = (spec: Partial<TenantSpec> = {}): Tenant => ({
+  metadata: { name: 'acme', uid: 'uid-acme' },
+  spec: { tier: 'pro', ...spec },
+});
+
+function instance(
+  name: string,
+  spec: Partial<AgentInstanceSpec> = {},
+  namespace = 'agentplane-pool-pro',
+): AgentInstance {
+  return {
+    metadata: {
+      name,
+      namespace,
+      uid: `uid-${name}`,
+      generation: 1,
+      creationTimestamp: `2026-11-23T08:00:0${name.length % 10}Z`,
+    },
+    spec: { tenantRef: 'acme', agent: 'customer-service', version: '2.1.0', ...spec },
+  };
+}
+
+function world(opts: { tenant?: Tenant; instances: AgentInstance[]; deployment?: V1Deployment }) {
+  const applied: Desired[] = [];
+  const removed: string[] = [];
+  const statuses: Array<{ status: Record<string, unknown>; conditions: ConditionFact[] }> = [];
+  const events: string[] = [];
+  const deps: AgentReconcileDeps = {
+    getAgentInstance: (ns, name) =>
+      opts.instances.find((i) => i.metadata.namespace === ns && i.metadata.name === name),
+    getTenant: (name) => (opts.tenant?.metadata.name === name ? opts.tenant : undefined),
+    instancesOf: () => opts.instances,
+    getDeployment: () => opts.deployment,
+    runtime: {
+      image: 'runtime:test',
+      resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+    },
+    keda: { available: false, bootstrapServers: '127.0.0.1:9092' },
+    actions: {
+      apply: async (o) => void applied.push(o),
+      remove: async (o) => void removed.push(o.kind),
+      writeStatus: async (_i, status, conditions) => void statuses.push({ status, conditions }),
+      event: (_i, type, reason) => void events.push(`${type}:${reason}`),
+    },
+  };
+  return { deps, applied, removed, statuses, events };
+}
+
+const condition = (w: { statuses: Array<{ conditions: ConditionFact[] }> }, type: string) =>
+  w.statuses[0]?.conditions.find((c) => c.type === type);
+const scaledToZero: V1Deployment = {
+  metadata: { generation: 2 },
+  status: { observedGeneration: 2, replicas: 0 },
+};
+const readyDeployment: V1Deployment = {
+  metadata: { generation: 1 },
+  status: { observedGeneration: 1, replicas: 1, readyReplicas: 1 },
+};
+
+describe('reconcileAgentInstance', () => {
+  it('refuses an instance whose tenant does not exist, with a reason and an Event', async () => {
+    const w = world({ instances: [instance('support')] });
+    await reconcileAgentInstance('agentplane-pool-pro/support', w.deps);
+    assert.equal(condition(w, 'Ready')?.reason, 'TenantNotFound');
+    assert.deepEqual(w.events, ['Warning:TenantNotFound']);
+    assert.equal(w.applied.length, 0);
+  });
+
+  it("refuses an instance outside its tenant's home namespace", async () => {
+    const w = world({ tenant: tenant(), instances: [instance('support', {}, 'default')] });
+    await reconcileAgentInstance('default/support', w.deps);
+    assert.equal(condition(w, 'TenantValid')?.reason, 'WrongNamespace');
+    assert.match(condition(w, 'TenantValid')?.message ?? '', /lives in namespace agentplane-pool-pro/);
+  });
+
+  it('admits the oldest instances up to the tier limit and refuses the newest', async () => {
+    const instances = ['a', 'bb', 'ccc'].map((n) => instance(n));
+    const w = world({ tenant: tenant({ quota: { maxAgentInstances: 2 } }), instances });
+    await reconcileAgentInstance('agentplane-pool-pro/ccc', w.deps);
+    assert.equal(condition(w, 'TenantValid')?.reason, 'TierLimitExceeded');
+    const admitted = world({ tenant: tenant({ quota: { maxAgentInstances: 2 } }), instances });
+    await reconcileAgentInstance('agentplane-pool-pro/a', admitted.deps);
+    assert.equal(condition(admitted, 'TenantValid')?.status, 'True');
+  });
+
+  it('deploys the runtime, owned by the tenant, and reports Ready from the Deployment', async () => {
+    const w = world({ tenant: tenant(), instances: [instance('support')], deployment: readyDeployment });
+    await reconcileAgentInstance('agentplane-pool-pro/support', w.deps);
+    assert.deepEqual(
+      w.applied.map((o) => o.kind),
+      ['AgentInstance', 'ConfigMap', 'Deployment'],
+    );
+    assert.equal(w.applied[0]?.metadata.ownerReferences?.[0]?.kind, 'Tenant');
+    assert.deepEqual(
+      w.removed,
+      ['PodDisruptionBudget', 'HorizontalPodAutoscaler'],
+      'nothing optional is needed',
+    );
+    assert.equal(condition(w, 'Ready')?.status, 'True');
+    assert.equal(w.statuses[0]?.status.phase, 'Ready');
+    assert.equal(w.statuses[0]?.status.readyReplicas, 1);
+  });
+
+  it('holds a paused instance at zero and calls that Ready', async () => {
+    const w = world({
+      tenant: tenant(),
+      instances: [instance('support', { paused: true })],
+      deployment: scaledToZero,
+    });
+    await reconcileAgentInstance('agentplane-pool-pro/support', w.deps);
+    const deployment = w.applied.find((o) => o.kind === 'Deployment');
+    assert.equal((deployment?.spec as { replicas: number }).replicas, 0);
+    assert.equal(w.statuses[0]?.status.phase, 'Paused');
+    assert.equal(condition(w, 'Available')?.reason, 'ScaledToZero');
+  });
+
+  it('scales every agent of a suspended tenant to zero', async () => {
+    const w = world({
+      tenant: tenant({ suspended: true }),
+      instances: [instance('support', { replicas: 3 })],
+      deployment: scaledToZero,
+    });
+    await reconcileAgentInstance('agentplane-pool-pro/support', w.deps);
+    assert.equal((w.applied.find((o) => o.kind === 'Deployment')?.spec as { replicas: number }).replicas, 0);
+    assert.equal(w.statuses[0]?.status.phase, 'Suspended');
+  });
+});

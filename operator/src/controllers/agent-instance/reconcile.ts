@@ -1,0 +1,289 @@
+// AgentInstance → its workload, after checking it against its Tenant. Level-based and idempotent:
+// reads the instance, its tenant and its Deployment from the cache, and writes status once.
+
+import {
+  type AgentInstance,
+  type AgentInstancePhase,
+  type AgentInstanceStatus,
+  apiVersion,
+  effectiveTenantSettings,
+  InvalidTenantSpecError,
+  type Tenant,
+  tierViolation,
+} from '@agentplane/crds';
+import type { V1Deployment, V1OwnerReference } from '@kubernetes/client-node';
+import { topicNames } from '../../../../shared/src/naming.ts';
+import type { Desired } from '../tenant/desired.ts';
+import { planTenant } from '../tenant/plan.ts';
+import type { ConditionFact } from '../tenant/status.ts';
+import {
+  type AgentPlan,
+  desiredAutoscaler,
+  desiredConfigMap,
+  desiredDeployment,
+  desiredPodDisruptionBudget,
+  type RuntimeDefaults,
+} from './desired.ts';
+
+export interface AgentActions {
+  apply(object: Desired): Promise<void>;
+  /** Deletes the object if it exists (what the instance no longer needs, e.g. an autoscaler). */
+  remove(object: Pick<Desired, 'apiVersion' | 'kind' | 'metadata'>): Promise<void>;
+  writeStatus(
+    instance: AgentInstance,
+    status: Omit<AgentInstanceStatus, 'conditions'>,
+    conditions: ConditionFact[],
+  ): Promise<void>;
+  event(instance: AgentInstance, type: 'Normal' | 'Warning', reason: string, note: string): void;
+}
+
+export interface AgentReconcileDeps {
+  getAgentInstance(namespace: string, name: string): AgentInstance | undefined;
+  getTenant(name: string): Tenant | undefined;
+  /** Every AgentInstance naming this tenant, in any namespace. */
+  instancesOf(tenant: string): AgentInstance[];
+  getDeployment(namespace: string, name: string): V1Deployment | undefined;
+  runtime: RuntimeDefaults;
+  keda: { available: boolean; bootstrapServers: string };
+  actions: AgentActions;
+}
+
+/** A reason the instance cannot run as written; reported, not retried (the cause must change first). */
+interface Refusal {
+  reason: string;
+  message: string;
+}
+
+export async function reconcileAgentInstance(key: string, deps: AgentReconcileDeps): Promise<void> {
+  const [namespace = '', name = ''] = key.split('/');
+  const instance = deps.getAgentInstance(namespace, name);
+  if (!instance || instance.metadata.deletionTimestamp) return;
+  const generation = instance.metadata.generation ?? 0;
+  const tenant = deps.getTenant(instance.spec.tenantRef);
+
+  const refusal = tenant ? checkAgainstTenant(instance, tenant, deps) : tenantNotFound(instance);
+  if (refusal || !tenant) {
+    const why = refusal ?? tenantNotFound(instance);
+    deps.actions.event(instance, 'Warning', why.reason, why.message);
+    return deps.actions.writeStatus(instance, { observedGeneration: generation, phase: 'Failed' }, [
+      { type: 'TenantValid', status: 'False', ...why },
+      { type: 'Ready', status: 'False', ...why },
+    ]);
+  }
+
+  // An instance never outlives its tenant: the garbage collector removes it with the Tenant.
+  await deps.actions.apply(ownedByTenant(instance, tenant));
+  const plan = planAgent(instance, tenant);
+  const owner = ownerOf(instance);
+  await deps.actions.apply(desiredConfigMap(plan, owner));
+  await deps.actions.apply(desiredDeployment(plan, owner, deps.runtime));
+  const keda = {
+    ...deps.keda,
+    topic: topicNames.inbound(plan.tenant, plan.name),
+    consumerGroup: topicNames.consumerGroup(plan.tenant, plan.name),
+  };
+  // Objects the instance may or may not need; whichever it does not is removed.
+  const optional: Array<[Desired | undefined, Array<[string, string]>]> = [
+    [desiredPodDisruptionBudget(plan, owner), [['policy/v1', 'PodDisruptionBudget']]],
+    [
+      desiredAutoscaler(plan, owner, keda),
+      keda.available
+        ? [
+            ['autoscaling/v2', 'HorizontalPodAutoscaler'],
+            ['keda.sh/v1alpha1', 'ScaledObject'],
+          ]
+        : [['autoscaling/v2', 'HorizontalPodAutoscaler']],
+    ],
+  ];
+  for (const [desired, kinds] of optional) {
+    for (const [objectApiVersion, kind] of kinds) {
+      if (desired?.kind === kind) await deps.actions.apply(desired);
+      else await deps.actions.remove({ apiVersion: objectApiVersion, kind, metadata: workloadMeta(plan) });
+    }
+  }
+
+  const deployment = deps.getDeployment(plan.namespace, `agent-${plan.name}`);
+  const { phase, conditions } = summarizeAgent(plan, instance, tenant, deployment);
+  await deps.actions.writeStatus(
+    instance,
+    {
+      observedGeneration: generation,
+      phase,
+      replicas: deployment?.status?.replicas ?? 0,
+      readyReplicas: deployment?.status?.readyReplicas ?? 0,
+      selector: `agentplane.io/tenant=${plan.tenant},app.kubernetes.io/instance=${plan.name}`,
+      topics: { inbound: keda.topic },
+    },
+    conditions,
+  );
+}
+
+function tenantNotFound(instance: AgentInstance): Refusal {
+  return {
+    reason: 'TenantNotFound',
+    message: `Tenant ${instance.spec.tenantRef} does not exist; create it or fix spec.tenantRef`,
+  };
+}
+
+/** The tenant exists; may this instance run under it, here? */
+function checkAgainstTenant(
+  instance: AgentInstance,
+  tenant: Tenant,
+  deps: AgentReconcileDeps,
+): Refusal | undefined {
+  if (tenant.metadata.deletionTimestamp) {
+    return { reason: 'TenantTerminating', message: `Tenant ${tenant.metadata.name} is being deleted` };
+  }
+  let home: string;
+  try {
+    home = planTenant(tenant).namespace;
+  } catch (error) {
+    if (error instanceof InvalidTenantSpecError) return { reason: 'InvalidTenant', message: error.message };
+    throw error;
+  }
+  if (instance.metadata.namespace !== home) {
+    return {
+      reason: 'WrongNamespace',
+      message: `Tenant ${tenant.metadata.name} lives in namespace ${home}; create this AgentInstance there`,
+    };
+  }
+  // The oldest instances keep their places, so adding one over the limit never evicts a running one.
+  const others = deps
+    .instancesOf(tenant.metadata.name)
+    .filter((o) => o.metadata.uid !== instance.metadata.uid);
+  const olderCount = others.filter((o) => isOlder(o, instance)).length;
+  return tierViolation(effectiveTenantSettings(tenant.spec), instance.spec, olderCount);
+}
+
+function isOlder(a: AgentInstance, b: AgentInstance): boolean {
+  const [ta, tb] = [a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? ''].map((t) =>
+    new Date(t).getTime(),
+  ) as [number, number];
+  if (ta !== tb) return ta < tb;
+  return `${a.metadata.namespace}/${a.metadata.name}` < `${b.metadata.namespace}/${b.metadata.name}`;
+}
+
+function planAgent(instance: AgentInstance, tenant: Tenant): AgentPlan {
+  const { spec, metadata } = instance;
+  const heldAtZero = spec.paused === true || tenant.spec.suspended === true;
+  return {
+    name: metadata.name,
+    namespace: metadata.namespace ?? '',
+    tenant: tenant.metadata.name,
+    tier: tenant.spec.tier,
+    agent: spec.agent,
+    version: spec.version,
+    replicas: heldAtZero ? 0 : (spec.replicas ?? 1),
+    autoscaling: spec.autoscaling && {
+      minReplicas: spec.autoscaling.minReplicas ?? 1,
+      maxReplicas: spec.autoscaling.maxReplicas,
+      targetLag: spec.autoscaling.targetLag ?? 100,
+    },
+    config: {
+      tenant: tenant.metadata.name,
+      instance: metadata.name,
+      agent: spec.agent,
+      version: spec.version,
+      tier: tenant.spec.tier,
+      model: spec.model ?? {},
+      prompt: spec.prompt ?? {},
+      knowledge: spec.knowledge ?? { enabled: false },
+      topics: {
+        inbound: topicNames.inbound(tenant.metadata.name, metadata.name),
+        events: topicNames.events(tenant.metadata.name),
+        deadLetter: topicNames.deadLetter(tenant.metadata.name),
+        consumerGroup: topicNames.consumerGroup(tenant.metadata.name, metadata.name),
+      },
+    },
+  };
+}
+
+const workloadMeta = (plan: AgentPlan) => ({ name: `agent-${plan.name}`, namespace: plan.namespace });
+
+function summarizeAgent(
+  plan: AgentPlan,
+  instance: AgentInstance,
+  tenant: Tenant,
+  deployment: V1Deployment | undefined,
+): { phase: AgentInstancePhase; conditions: ConditionFact[] } {
+  const tenantValid: ConditionFact = {
+    type: 'TenantValid',
+    status: 'True',
+    reason: 'Admitted',
+    message: `runs for tenant ${plan.tenant} in ${plan.namespace}`,
+  };
+  const deployed: ConditionFact = {
+    type: 'Deployed',
+    status: deployment ? 'True' : 'False',
+    reason: deployment ? 'DeploymentApplied' : 'DeploymentPending',
+    message: deployment ? `Deployment agent-${plan.name}` : 'waiting for the Deployment to appear',
+  };
+  const ready = deployment?.status?.readyReplicas ?? 0;
+  const upToDate = (deployment?.status?.observedGeneration ?? 0) >= (deployment?.metadata?.generation ?? 1);
+  const heldAtZero = plan.replicas === 0;
+  const available: ConditionFact = heldAtZero
+    ? { type: 'Available', status: 'True', reason: 'ScaledToZero', message: zeroReason(tenant) }
+    : upToDate && ready >= 1
+      ? { type: 'Available', status: 'True', reason: 'ReplicasReady', message: `${ready} replica(s) ready` }
+      : {
+          type: 'Available',
+          status: 'False',
+          reason: 'ReplicasNotReady',
+          message: `${ready} replica(s) ready`,
+        };
+  const allTrue = [deployed, available].every((c) => c.status === 'True');
+  const readyCondition: ConditionFact = allTrue
+    ? { type: 'Ready', status: 'True', reason: available.reason, message: available.message }
+    : {
+        type: 'Ready',
+        status: 'False',
+        reason: deployed.status === 'True' ? available.reason : deployed.reason,
+        message: `${deployed.message}; ${available.message}`,
+      };
+  const phase: AgentInstancePhase = !allTrue
+    ? 'Provisioning'
+    : tenant.spec.suspended
+      ? 'Suspended'
+      : instance.spec.paused
+        ? 'Paused'
+        : 'Ready';
+  return { phase, conditions: [tenantValid, deployed, available, readyCondition] };
+}
+
+function zeroReason(tenant: Tenant): string {
+  return tenant.spec.suspended
+    ? `tenant ${tenant.metadata.name} is suspended`
+    : 'paused: spec.paused is true';
+}
+
+function ownerOf(instance: AgentInstance): V1OwnerReference {
+  return {
+    apiVersion,
+    kind: 'AgentInstance',
+    name: instance.metadata.name,
+    uid: instance.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** The instance's own metadata, naming the Tenant as owner (not controller: the user owns the spec). */
+function ownedByTenant(instance: AgentInstance, tenant: Tenant): Desired {
+  return {
+    apiVersion,
+    kind: 'AgentInstance',
+    metadata: {
+      name: instance.metadata.name,
+      namespace: instance.metadata.namespace,
+      ownerReferences: [
+        {
+          apiVersion,
+          kind: 'Tenant',
+          name: tenant.metadata.name,
+          uid: tenant.metadata.uid ?? '',
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+  };
+}
