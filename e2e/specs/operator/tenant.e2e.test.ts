@@ -1,0 +1,140 @@
+// The operator against the real API server: tenants get isolated homes, drift is corrected, the
+// tenant's runtime identity cannot read another tenant's secrets, and deletion removes everything.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { stringify } from 'yaml';
+import { uniqueName } from '../../helpers/env.ts';
+import { eventually } from '../../helpers/eventually.ts';
+import { kubectl, kubectlOk } from '../../helpers/kubectl.ts';
+import { operatorSuite } from '../../helpers/operator.ts';
+
+const tenantManifest = (name: string, spec: Record<string, unknown>) =>
+  stringify({ apiVersion: 'agentplane.io/v1alpha1', kind: 'Tenant', metadata: { name }, spec });
+
+async function apply(manifest: string): Promise<void> {
+  await kubectlOk(['apply', '-f', '-'], { stdin: manifest });
+}
+
+async function waitReady(resource: string, timeout = '60s'): Promise<void> {
+  await kubectlOk(['wait', `--for=condition=Ready`, `--timeout=${timeout}`, resource]);
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: tests walk wire-format JSON returned by kubectl
+async function getJson<T = Record<string, any>>(args: string[]): Promise<T> {
+  return JSON.parse(await kubectlOk(['get', ...args, '-o', 'json'])) as T;
+}
+
+describe('operator: tenants', () => {
+  const suite = operatorSuite();
+  const acme = uniqueName('acme');
+  const globex = uniqueName('globex');
+
+  after(async () => {
+    await kubectl(['delete', 'tenant', acme, globex, '--ignore-not-found', '--wait=false']);
+  });
+
+  it('gives an enterprise tenant its own namespace with quota, limits, isolation and identity', async () => {
+    await apply(
+      tenantManifest(globex, { tier: 'enterprise', owners: ['cio@globex.example'], quota: { cpu: '6' } }),
+    );
+    await waitReady(`tenant/${globex}`);
+
+    const ns = await getJson(['namespace', `tenant-${globex}`]);
+    assert.equal(ns.metadata.labels['agentplane.io/tenant'], globex);
+    assert.equal(ns.metadata.labels['agentplane.io/tier'], 'enterprise');
+    assert.equal(ns.metadata.ownerReferences[0].kind, 'Tenant');
+
+    const quota = await getJson(['resourcequota', `tenant-${globex}`, '-n', `tenant-${globex}`]);
+    assert.equal(quota.spec.hard['requests.cpu'], '6', 'spec.quota overrides the tier default');
+    assert.equal(quota.spec.hard['requests.memory'], '64Gi', 'the enterprise default');
+    await kubectlOk(['get', 'limitrange', `tenant-${globex}`, '-n', `tenant-${globex}`]);
+    const policy = await getJson(['networkpolicy', `tenant-${globex}-isolation`, '-n', `tenant-${globex}`]);
+    assert.deepEqual(policy.spec.policyTypes, ['Ingress', 'Egress']);
+    const owners = await getJson(['rolebinding', `tenant-${globex}-owners`, '-n', `tenant-${globex}`]);
+    assert.equal(owners.subjects[0].name, 'cio@globex.example');
+
+    const tenant = await getJson(['tenant', globex]);
+    assert.equal(tenant.status.phase, 'Ready');
+    assert.equal(tenant.status.observedGeneration, tenant.metadata.generation);
+    assert.deepEqual(tenant.status.home, {
+      namespace: `tenant-${globex}`,
+      isolation: 'dedicated',
+      tier: 'enterprise',
+    });
+  });
+
+  it('places a pro tenant in the shared pool with an identity of its own', async () => {
+    await apply(tenantManifest(acme, { tier: 'pro' }));
+    await waitReady(`tenant/${acme}`);
+    const tenant = await getJson(['tenant', acme]);
+    assert.equal(tenant.status.namespace, 'agentplane-pool-pro');
+    await kubectlOk(['get', 'serviceaccount', `tenant-${acme}-runtime`, '-n', 'agentplane-pool-pro']);
+    const policy = await getJson(['networkpolicy', `tenant-${acme}-isolation`, '-n', 'agentplane-pool-pro']);
+    assert.deepEqual(policy.spec.podSelector, { matchLabels: { 'agentplane.io/tenant': acme } });
+  });
+
+  it("keeps a tenant's runtime away from another tenant's secrets", async () => {
+    const asAcme = `--as=system:serviceaccount:agentplane-pool-pro:tenant-${acme}-runtime`;
+    const canRead = await kubectl(['auth', 'can-i', 'get', 'secrets', '-n', `tenant-${globex}`, asAcme]);
+    assert.equal(canRead.stdout.trim(), 'no');
+    const canList = await kubectl(['auth', 'can-i', 'list', 'secrets', '-n', 'agentplane-pool-pro', asAcme]);
+    assert.equal(canList.stdout.trim(), 'no', 'not even in its own shared pool');
+  });
+
+  it('puts back a ResourceQuota deleted by hand', async () => {
+    const ns = `tenant-${globex}`;
+    const before = await getJson(['resourcequota', `tenant-${globex}`, '-n', ns]);
+    await kubectlOk(['delete', 'resourcequota', `tenant-${globex}`, '-n', ns]);
+    const restored = await eventually(
+      async () => {
+        const result = await kubectl(['get', 'resourcequota', `tenant-${globex}`, '-n', ns, '-o', 'json']);
+        return result.code === 0 && JSON.parse(result.stdout);
+      },
+      { what: 'the operator to recreate the quota', timeoutMs: 30_000 },
+    );
+    assert.notEqual(restored.metadata.uid, before.metadata.uid, 'a new object');
+    assert.deepEqual(restored.spec.hard, before.spec.hard);
+  });
+
+  it('records Events an SRE sees with kubectl describe, once each', async () => {
+    const described = await kubectlOk(['describe', 'tenant', globex]);
+    const provisioned = described.split('\n').filter((line) => /Normal\s+Provisioned\s/.test(line));
+    assert.equal(provisioned.length, 1, described);
+    assert.match(described, /Normal\s+TenantQuota\s.*cpu 6, memory 64Gi/);
+  });
+
+  it('makes no write when a resync finds nothing changed', async () => {
+    const writes = async () => {
+      const text = await (await fetch(suite.metricsUrl)).text();
+      const count = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+      return {
+        writes: ['PATCH', 'POST', 'DELETE'].reduce(
+          (sum, method) =>
+            sum + count(new RegExp(`^rest_client_requests_total\\{method="${method}"\\} (\\d+)`, 'm')),
+          0,
+        ),
+        reconciles: count(
+          /^controller_runtime_reconcile_total\{controller="tenant",result="success"\} (\d+)/m,
+        ),
+      };
+    };
+    const before = await writes();
+    // OPERATOR_RESYNC is 5 s: wait until every tenant has been reconciled again at least once.
+    const after = await eventually(
+      async () => {
+        const now = await writes();
+        return now.reconciles >= before.reconciles + 2 && now;
+      },
+      { what: 'a resync of the tenants', timeoutMs: 20_000 },
+    );
+    assert.equal(after.writes, before.writes, 'no PATCH, POST or DELETE for an unchanged world');
+  });
+
+  it('deletes the namespace and everything in it with the tenant', async () => {
+    await kubectlOk(['delete', 'tenant', globex, '--wait=true', '--timeout=60s']);
+    await eventually(async () => (await kubectl(['get', 'namespace', `tenant-${globex}`])).code !== 0, {
+      what: `namespace tenant-${globex} to be deleted`,
+      timeoutMs: 60_000,
+    });
+  });
+});

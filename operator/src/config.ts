@@ -1,0 +1,49 @@
+// The operator's settings: the only module that reads process.env. Every variable is documented
+// here with an example; a bad or missing one stops the start with all problems listed at once.
+import { type ConfigOf, logLevels, readConfig, setting } from '@agentplane/shared';
+
+export const operatorSettings = {
+  kubeconfig: setting.string('KUBECONFIG', {
+    example: '/home/sre/.kube/config',
+    optional: true,
+    description: 'kubeconfig to use; unset: the in-cluster ServiceAccount',
+  }),
+  namespace: setting.string('OPERATOR_NAMESPACE', {
+    example: 'agentplane-system',
+    default: 'agentplane-system',
+    description: 'namespace of the leader-election Lease',
+  }),
+  identity: setting.string('OPERATOR_IDENTITY', {
+    example: 'agentplane-operator-7d9f-x2',
+    optional: true,
+    description: 'leader-election identity; unset: hostname and pid',
+  }),
+  httpAddress: setting.string('OPERATOR_HTTP_ADDRESS', {
+    example: '127.0.0.1:8080',
+    default: '127.0.0.1:8080',
+    description: 'where /healthz, /readyz and /metrics listen',
+  }),
+  concurrency: setting.integer('OPERATOR_CONCURRENCY', { example: '4', default: 4, min: 1, max: 64 }),
+  resync: setting.duration('OPERATOR_RESYNC', { example: '10m', default: 600_000 }),
+  leaseDuration: setting.duration('OPERATOR_LEASE_DURATION', { example: '15s', default: 15_000 }),
+  renewDeadline: setting.duration('OPERATOR_RENEW_DEADLINE', { example: '10s', default: 10_000 }),
+  retryPeriod: setting.duration('OPERATOR_RETRY_PERIOD', { example: '2s', default: 2_000 }),
+  runtimeImage: setting.string('RUNTIME_IMAGE', {
+    example: 'ghcr.io/agentplane/runtime:0.1.0',
+    default: 'ghcr.io/agentplane/runtime:0.1.0',
+  }),
+  kafkaBrokers: setting.list('KAFKA_BROKERS', {
+    example: 'kafka-0.kafka:9092,kafka-1.kafka:9092',
+    default: ['kafka.agentplane-system:9092'],
+    description: 'bootstrap servers written into KEDA triggers and runtime config',
+  }),
+  logLevel: setting.oneOf('LOG_LEVEL', logLevels, { example: 'info', default: 'info' }),
+};
+
+export type OperatorConfig = ConfigOf<typeof operatorSettings>;
+
+export function loadOperatorConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): OperatorConfig {
+  return readConfig(operatorSettings, env);
+}

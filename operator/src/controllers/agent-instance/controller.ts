@@ -1,0 +1,59 @@
+// Wires reconcileAgentInstance to the manager: AgentInstances are primary; a Tenant change (tier,
+// suspension, deletion) and a sibling's arrival or departure (tier limits) re-check every instance
+// of that tenant; the workload objects map back through their owner reference.
+import type { V1Deployment } from '@kubernetes/client-node';
+import { watch } from '../../kube/controller.ts';
+import type { Manager } from '../../kube/manager.ts';
+import { toOwner } from '../../kube/owner.ts';
+import { generationChanged, metadataChanged, or } from '../../kube/predicates.ts';
+import { type KubeObject, objectKey } from '../../kube/resource.ts';
+import type { World } from '../world.ts';
+import type { RuntimeDefaults } from './desired.ts';
+import { reconcileAgentInstance } from './reconcile.ts';
+
+export interface AgentInstanceControllerSettings {
+  concurrency: number;
+  runtime: RuntimeDefaults;
+  keda: { available: boolean; bootstrapServers: string };
+}
+
+export function addAgentInstanceController(
+  manager: Manager,
+  world: World,
+  settings: AgentInstanceControllerSettings,
+) {
+  const { tenants, agentInstances, children } = world;
+  const instancesOf = (tenant: string) => agentInstances.byIndex('tenant', tenant);
+  const owned = ['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'ScaledObject'];
+  const toInstance = toOwner({ kind: 'AgentInstance', group: 'agentplane.io', namespaced: true });
+  return manager.controller({
+    name: 'agentinstance',
+    concurrency: settings.concurrency,
+    watches: [
+      watch(agentInstances, { predicate: or(generationChanged, metadataChanged) }),
+      watch(agentInstances, {
+        mapToKeys: (ai) => instancesOf(ai.spec.tenantRef).map(objectKey),
+        predicate: (event) => event.type !== 'update',
+      }),
+      watch(tenants, {
+        mapToKeys: (tenant) => instancesOf(tenant.metadata.name).map(objectKey),
+        predicate: or(generationChanged, metadataChanged),
+      }),
+      ...owned.flatMap((kind) => {
+        const informer = children.get(kind);
+        return informer ? [watch<KubeObject>(informer, { mapToKeys: toInstance })] : [];
+      }),
+    ],
+    reconcile: (key) =>
+      reconcileAgentInstance(key, {
+        getAgentInstance: (namespace, name) => agentInstances.get(`${namespace}/${name}`),
+        getTenant: (name) => tenants.get(name),
+        instancesOf,
+        getDeployment: (namespace, name) =>
+          children.get('Deployment')?.get(`${namespace}/${name}`) as V1Deployment | undefined,
+        runtime: settings.runtime,
+        keda: settings.keda,
+        actions: world,
+      }),
+  });
+}

@@ -1,0 +1,58 @@
+// Wires reconcileTenant to the manager: Tenants are the primary resource; the objects of a tenant's
+// home map back to it through their owner reference, and AgentInstances through spec.tenantRef
+// (their count is in the status).
+import { watch } from '../../kube/controller.ts';
+import type { Manager } from '../../kube/manager.ts';
+import { toOwner } from '../../kube/owner.ts';
+import { generationChanged, metadataChanged, or } from '../../kube/predicates.ts';
+import type { KubeObject } from '../../kube/resource.ts';
+import type { World } from '../world.ts';
+import type { PlatformEgress } from './desired.ts';
+import type { TenantPlan } from './plan.ts';
+import { reconcileTenant } from './reconcile.ts';
+
+export interface TenantControllerSettings {
+  concurrency: number;
+  egress: PlatformEgress[];
+  poolQuota: TenantPlan['quota'];
+}
+
+export function addTenantController(manager: Manager, world: World, settings: TenantControllerSettings) {
+  const { tenants, agentInstances, children } = world;
+  const owned = [
+    'Namespace',
+    'ResourceQuota',
+    'LimitRange',
+    'ServiceAccount',
+    'NetworkPolicy',
+    'Role',
+    'RoleBinding',
+  ];
+  const toTenant = toOwner({ kind: 'Tenant', group: 'agentplane.io', namespaced: false });
+  return manager.controller({
+    name: 'tenant',
+    concurrency: settings.concurrency,
+    watches: [
+      watch(tenants, { predicate: or(generationChanged, metadataChanged) }),
+      ...owned.flatMap((kind) => {
+        const informer = children.get(kind);
+        return informer ? [watch<KubeObject>(informer, { mapToKeys: toTenant })] : [];
+      }),
+      watch(agentInstances, {
+        mapToKeys: (ai) => [ai.spec.tenantRef],
+        predicate: (event) => event.type !== 'update',
+      }),
+    ],
+    reconcile: (key) =>
+      reconcileTenant(key, {
+        getTenant: (name) => tenants.get(name),
+        countAgentInstances: (tenant) => agentInstances.byIndex('tenant', tenant).length,
+        runtimeObjectNames: (tenant) =>
+          agentInstances.byIndex('tenant', tenant).map((ai) => `agent-${ai.metadata.name}-config`),
+        cleanups: [],
+        egress: settings.egress,
+        poolQuota: settings.poolQuota,
+        actions: world,
+      }),
+  });
+}

@@ -1,0 +1,35 @@
+// Platform defaults the operator applies to every tenant. Values an SRE tunes per cluster belong in
+// config.ts; these are the shapes the chart documents.
+import type { RuntimeDefaults } from './controllers/agent-instance/desired.ts';
+import type { PlatformEgress } from './controllers/tenant/desired.ts';
+import type { TenantPlan } from './controllers/tenant/plan.ts';
+
+/** What tenant pods may reach beyond themselves: DNS, the platform namespace, the model endpoint. */
+export const platformEgress: PlatformEgress[] = [
+  {
+    name: 'dns',
+    namespace: 'kube-system',
+    ports: [
+      { port: 53, protocol: 'UDP' },
+      { port: 53, protocol: 'TCP' },
+    ],
+  },
+  // Kafka, Vault and the control plane run in the platform namespace.
+  {
+    name: 'platform',
+    namespace: 'agentplane-system',
+    ports: [{ port: 9092 }, { port: 8200 }, { port: 8080 }],
+  },
+  // An OpenAI-compatible model endpoint over HTTPS, anywhere but the cluster's private ranges.
+  { name: 'model', cidrs: ['0.0.0.0/0'], ports: [{ port: 443 }] },
+];
+
+/** Each tier's shared pool namespace: room for many tenants' agents. */
+export const poolQuota: TenantPlan['quota'] = { cpu: '64', memory: '128Gi', pods: 500 };
+
+export function runtimeDefaults(image: string): RuntimeDefaults {
+  return {
+    image,
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+  };
+}
