@@ -78,6 +78,11 @@ describe('reconcileAgentInstance', () => {
     const w = world({ tenant: tenant(), instances: [instance('support', {}, 'default')] });
     await reconcileAgentInstance('default/support', w.deps);
     assert.equal(condition(w, 'TenantValid')?.reason, 'WrongNamespace');
+    assert.deepEqual(
+      w.applied.map((o) => o.kind),
+      ['AgentInstance'],
+      'a refused instance still belongs to its tenant, and nothing else is made',
+    );
     assert.match(condition(w, 'TenantValid')?.message ?? '', /lives in namespace agentplane-pool-pro/);
   });
 

@@ -60,6 +60,9 @@ export async function reconcileAgentInstance(key: string, deps: AgentReconcileDe
   if (!instance || instance.metadata.deletionTimestamp) return;
   const generation = instance.metadata.generation ?? 0;
   const tenant = deps.getTenant(instance.spec.tenantRef);
+  // An instance never outlives its tenant, admitted or not: the garbage collector removes it with
+  // the Tenant.
+  if (tenant && !tenant.metadata.deletionTimestamp) await deps.actions.apply(ownedByTenant(instance, tenant));
 
   const refusal = tenant ? checkAgainstTenant(instance, tenant, deps) : tenantNotFound(instance);
   if (refusal || !tenant) {
@@ -71,8 +74,6 @@ export async function reconcileAgentInstance(key: string, deps: AgentReconcileDe
     ]);
   }
 
-  // An instance never outlives its tenant: the garbage collector removes it with the Tenant.
-  await deps.actions.apply(ownedByTenant(instance, tenant));
   const plan = planAgent(instance, tenant);
   const owner = ownerOf(instance);
   await deps.actions.apply(desiredConfigMap(plan, owner));
