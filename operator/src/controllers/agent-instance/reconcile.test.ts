@@ -56,6 +56,8 @@ function world(opts: { tenant?: Tenant; instances: AgentInstance[]; deployment?:
 
 const condition = (w: { statuses: Array<{ conditions: ConditionFact[] }> }, type: string) =>
   w.statuses[0]?.conditions.find((c) => c.type === type);
+const deployedReplicas = (applied: Desired[]) =>
+  (applied.find((o) => o.kind === 'Deployment')?.spec as { replicas?: number } | undefined)?.replicas;
 const scaledToZero: V1Deployment = {
   metadata: { generation: 2 },
   status: { observedGeneration: 2, replicas: 0 },
@@ -121,8 +123,7 @@ describe('reconcileAgentInstance', () => {
       deployment: scaledToZero,
     });
     await reconcileAgentInstance('agentplane-pool-pro/support', w.deps);
-    const deployment = w.applied.find((o) => o.kind === 'Deployment');
-    assert.equal((deployment?.spec as { replicas: number }).replicas, 0);
+    assert.equal(deployedReplicas(w.applied), 0);
     assert.equal(w.statuses[0]?.status.phase, 'Paused');
     assert.equal(condition(w, 'Available')?.reason, 'ScaledToZero');
   });
@@ -134,7 +135,7 @@ describe('reconcileAgentInstance', () => {
       deployment: scaledToZero,
     });
     await reconcileAgentInstance('agentplane-pool-pro/support', w.deps);
-    assert.equal((w.applied.find((o) => o.kind === 'Deployment')?.spec as { replicas: number }).replicas, 0);
+    assert.equal(deployedReplicas(w.applied), 0);
     assert.equal(w.statuses[0]?.status.phase, 'Suspended');
   });
 });
