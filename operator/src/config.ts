@@ -37,6 +37,13 @@ export const operatorSettings = {
     default: ['kafka.agentplane-system:9092'],
     description: 'bootstrap servers written into KEDA triggers and runtime config',
   }),
+  poolCpu: setting.string('OPERATOR_POOL_CPU', {
+    example: '64',
+    default: '64',
+    description: "each tier's shared pool namespace: CPU (requests and limits) for all its tenants' pods",
+  }),
+  poolMemory: setting.string('OPERATOR_POOL_MEMORY', { example: '128Gi', default: '128Gi' }),
+  poolPods: setting.integer('OPERATOR_POOL_PODS', { example: '500', default: 500, min: 1 }),
   logLevel: setting.oneOf('LOG_LEVEL', logLevels, { example: 'info', default: 'info' }),
 };
 

@@ -2,7 +2,6 @@
 // config.ts; these are the shapes the chart documents.
 import type { RuntimeDefaults } from './controllers/agent-instance/desired.ts';
 import type { PlatformEgress } from './controllers/tenant/desired.ts';
-import type { TenantPlan } from './controllers/tenant/plan.ts';
 
 /** What tenant pods may reach beyond themselves: DNS, the platform namespace, the model endpoint. */
 export const platformEgress: PlatformEgress[] = [
@@ -23,9 +22,6 @@ export const platformEgress: PlatformEgress[] = [
   // An OpenAI-compatible model endpoint over HTTPS, anywhere but the cluster's private ranges.
   { name: 'model', cidrs: ['0.0.0.0/0'], ports: [{ port: 443 }] },
 ];
-
-/** Each tier's shared pool namespace: room for many tenants' agents. */
-export const poolQuota: TenantPlan['quota'] = { cpu: '64', memory: '128Gi', pods: 500 };
 
 export function runtimeDefaults(image: string): RuntimeDefaults {
   return {

@@ -7,7 +7,7 @@ import { loadOperatorConfig, type OperatorConfig } from './config.ts';
 import { addAgentInstanceController } from './controllers/agent-instance/controller.ts';
 import { addTenantController } from './controllers/tenant/controller.ts';
 import { createWorld } from './controllers/world.ts';
-import { platformEgress, poolQuota, runtimeDefaults } from './defaults.ts';
+import { platformEgress, runtimeDefaults } from './defaults.ts';
 import { createKubeClient, isNotFound, type KubeClient } from './kube/client.ts';
 import { createManager } from './kube/manager.ts';
 import { createMetrics } from './kube/metrics.ts';
@@ -27,7 +27,12 @@ async function main(): Promise<void> {
   else kc.loadFromCluster();
 
   const metrics = createMetrics();
-  const client = createKubeClient(kc, { onRequest: (method) => metrics.apiRequest(method) });
+  const client = createKubeClient(kc, {
+    onRequest: (method, path) => {
+      metrics.apiRequest(method);
+      if (method !== 'GET') log.debug({ method, path }, 'api write');
+    },
+  });
   const keda = await kedaInstalled(client);
   const [host = '127.0.0.1', port = '8080'] = config.httpAddress.split(':');
   const manager = createManager({
@@ -46,7 +51,11 @@ async function main(): Promise<void> {
     },
   });
   const world = createWorld(manager, client, { keda, log });
-  addTenantController(manager, world, { concurrency: config.concurrency, egress: platformEgress, poolQuota });
+  addTenantController(manager, world, {
+    concurrency: config.concurrency,
+    egress: platformEgress,
+    poolQuota: { cpu: config.poolCpu, memory: config.poolMemory, pods: config.poolPods },
+  });
   addAgentInstanceController(manager, world, {
     concurrency: config.concurrency,
     runtime: runtimeDefaults(config.runtimeImage),

@@ -116,6 +116,29 @@ describe('reconcileAgentInstance', () => {
     assert.equal(w.statuses[0]?.status.readyReplicas, 1);
   });
 
+  it('says when the quota keeps pods from being created', async () => {
+    const blocked: V1Deployment = {
+      metadata: { generation: 1 },
+      status: {
+        observedGeneration: 1,
+        replicas: 0,
+        conditions: [
+          {
+            type: 'ReplicaFailure',
+            status: 'True',
+            reason: 'FailedCreate',
+            message:
+              'pods "agent-support-x" is forbidden: exceeded quota: agentplane-pool, limited: limits.cpu=64',
+          },
+        ],
+      },
+    };
+    const w = world({ tenant: tenant(), instances: [instance('support')], deployment: blocked });
+    await reconcileAgentInstance('agentplane-pool-pro/support', w.deps);
+    assert.equal(condition(w, 'Ready')?.reason, 'QuotaExceeded');
+    assert.match(condition(w, 'Available')?.message ?? '', /exceeded quota: agentplane-pool/);
+  });
+
   it('holds a paused instance at zero and calls that Ready', async () => {
     const w = world({
       tenant: tenant(),

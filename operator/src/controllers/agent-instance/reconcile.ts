@@ -222,16 +222,28 @@ function summarizeAgent(
   const ready = deployment?.status?.readyReplicas ?? 0;
   const upToDate = (deployment?.status?.observedGeneration ?? 0) >= (deployment?.metadata?.generation ?? 1);
   const heldAtZero = plan.replicas === 0;
+  // Pods the ReplicaSet cannot create (most often the tenant's or pool's quota) are the SRE's
+  // first question when an agent stays unavailable: say it in the condition.
+  const failure = deployment?.status?.conditions?.find(
+    (c) => c.type === 'ReplicaFailure' && c.status === 'True',
+  );
   const available: ConditionFact = heldAtZero
     ? { type: 'Available', status: 'True', reason: 'ScaledToZero', message: zeroReason(tenant) }
     : upToDate && ready >= 1
       ? { type: 'Available', status: 'True', reason: 'ReplicasReady', message: `${ready} replica(s) ready` }
-      : {
-          type: 'Available',
-          status: 'False',
-          reason: 'ReplicasNotReady',
-          message: `${ready} replica(s) ready`,
-        };
+      : failure
+        ? {
+            type: 'Available',
+            status: 'False',
+            reason: /exceeded quota/.test(failure.message ?? '') ? 'QuotaExceeded' : 'ReplicaFailure',
+            message: failure.message ?? 'the ReplicaSet cannot create pods',
+          }
+        : {
+            type: 'Available',
+            status: 'False',
+            reason: 'ReplicasNotReady',
+            message: `${ready} replica(s) ready`,
+          };
   const allTrue = [deployed, available].every((c) => c.status === 'True');
   const readyCondition: ConditionFact = allTrue
     ? { type: 'Ready', status: 'True', reason: available.reason, message: available.message }

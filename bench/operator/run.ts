@@ -1,0 +1,186 @@
+// bench/operator: create N Tenants with one AgentInstance each against the running test bed and
+// print how fast the operator makes them Ready, what it costs in API requests, whether a resync
+// of the unchanged world writes anything (target 0), and the operator's memory at the end.
+//
+//   npm run testbed -- up && source .testbed/env && node bench/operator/run.ts [--tenants 500]
+import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { installCrds } from '../../e2e/helpers/crds.ts';
+import { testbedEnv } from '../../e2e/helpers/env.ts';
+import { eventually } from '../../e2e/helpers/eventually.ts';
+import { operatorKubeconfig, startOperator } from '../../e2e/helpers/operator.ts';
+import { freePort } from '../../e2e/testbed/ports.ts';
+import { createKubeClient } from '../../operator/src/kube/client.ts';
+import { createInformer } from '../../operator/src/kube/informer.ts';
+import { silentLogger } from '../../shared/src/logger.ts';
+
+const { values } = parseArgs({
+  options: { tenants: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '16' } },
+});
+const count = Number(values.tenants);
+const resyncSeconds = 20;
+
+const kc = new KubeConfig();
+kc.loadFromFile(testbedEnv('KUBECONFIG'));
+const client = createKubeClient(kc);
+await installCrds();
+const port = await freePort();
+const operator = startOperator({
+  KUBECONFIG: await operatorKubeconfig(),
+  OPERATOR_HTTP_ADDRESS: `127.0.0.1:${port}`,
+  OPERATOR_RESYNC: `${resyncSeconds}s`,
+  OPERATOR_CONCURRENCY: '8',
+  LOG_LEVEL: process.env.BENCH_OPERATOR_LOG_LEVEL ?? 'warn',
+  // Room in the pro pool for every agent: the default pool quota (64 CPUs) holds 128 runtime pods.
+  OPERATOR_POOL_CPU: String(count),
+  OPERATOR_POOL_MEMORY: `${count}Gi`,
+  OPERATOR_POOL_PODS: String(count * 2),
+});
+// A failed or interrupted run must not leave its operator behind.
+process.on('exit', () => operator.child.kill('SIGKILL'));
+const metrics = async () => parseMetrics(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+await eventually(() => metrics().then(() => true), { what: 'the operator to serve metrics' });
+
+type Obj = {
+  metadata: { name: string; namespace?: string };
+  status?: { conditions?: Array<{ type: string; status: string }> };
+};
+const ready = (o: Obj | undefined) =>
+  o?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+const log = silentLogger();
+const tenants = createInformer<Obj>(client, {
+  resource: { apiVersion: 'agentplane.io/v1alpha1', kind: 'Tenant' },
+  log,
+  labelSelector: 'bench=operator',
+});
+const agents = createInformer<Obj>(client, {
+  resource: { apiVersion: 'agentplane.io/v1alpha1', kind: 'AgentInstance' },
+  log,
+  namespace: 'agentplane-pool-pro',
+  labelSelector: 'bench=operator',
+});
+const appliedAt = new Map<string, number>();
+const readyAt = new Map<string, number>();
+const check = (name: string) => {
+  if (readyAt.has(name) || !appliedAt.has(name)) return;
+  if (ready(tenants.get(name)) && ready(agents.get(`agentplane-pool-pro/agent-${name}`)))
+    readyAt.set(name, Date.now());
+};
+tenants.on((e) => check(e.object.metadata.name));
+agents.on((e) => check(e.object.metadata.name.replace(/^agent-/, '')));
+tenants.start();
+agents.start();
+await Promise.all([tenants.waitForSync(), agents.waitForSync()]);
+
+const run = Date.now().toString(36);
+const names = Array.from({ length: count }, (_, i) => `b${run}-${i}`);
+const before = await metrics();
+const started = Date.now();
+await pool(names, Number(values.concurrency), async (name) => {
+  appliedAt.set(name, Date.now());
+  await create('/apis/agentplane.io/v1alpha1/tenants', {
+    apiVersion: 'agentplane.io/v1alpha1',
+    kind: 'Tenant',
+    metadata: { name, labels: { bench: 'operator' } },
+    spec: { tier: 'pro' },
+  });
+  await create('/apis/agentplane.io/v1alpha1/namespaces/agentplane-pool-pro/agentinstances', {
+    apiVersion: 'agentplane.io/v1alpha1',
+    kind: 'AgentInstance',
+    metadata: { name: `agent-${name}`, namespace: 'agentplane-pool-pro', labels: { bench: 'operator' } },
+    spec: { tenantRef: name, agent: 'customer-service', version: '1.0.0' },
+  });
+});
+const applyDone = Date.now();
+await eventually(
+  () => {
+    for (const n of names) check(n);
+    return readyAt.size === count;
+  },
+  {
+    what: `all ${count} tenants and agents Ready (${readyAt.size} so far)`,
+    timeoutMs: 30 * 60_000,
+    intervalMs: 500,
+  },
+);
+const allReady = Date.now();
+// Ready is not the end of the work: tenant status counts and runtime Roles follow their agents.
+// Measure the resync only once no write has happened for a few seconds.
+let settled = await metrics();
+for (let quietSince = Date.now(); Date.now() - quietSince < 3000; ) {
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const now = await metrics();
+  if (now.writes !== settled.writes) quietSince = Date.now();
+  settled = now;
+}
+
+// A full resync of the unchanged world: every tenant and agent reconciled again, and no write.
+const resynced = await eventually(
+  async () => {
+    const now = await metrics();
+    return now.reconciles >= settled.reconciles + 2 * count && now;
+  },
+  { what: 'a full resync', timeoutMs: (resyncSeconds * 3 + 60) * 1000, intervalMs: 1000 },
+);
+
+const latencies = names.map((n) => (readyAt.get(n) ?? 0) - (appliedAt.get(n) ?? 0)).sort((a, b) => a - b);
+const pct = (p: number) =>
+  latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+const seconds = (allReady - started) / 1000;
+const reconciles = settled.reconciles - before.reconciles;
+console.log(`tenants (each with one AgentInstance): ${count}`);
+console.log(`created in:                            ${((applyDone - started) / 1000).toFixed(1)} s`);
+console.log(
+  `all Ready after:                       ${seconds.toFixed(1)} s (${(count / seconds).toFixed(1)} tenants/s)`,
+);
+console.log(
+  `apply-to-Ready latency p50 / p99:      ${(pct(50) / 1000).toFixed(2)} s / ${(pct(99) / 1000).toFixed(2)} s`,
+);
+console.log(
+  `reconciles until Ready:                ${reconciles} (${(reconciles / count).toFixed(2)} per tenant+agent)`,
+);
+console.log(
+  `API requests per reconcile:            ${((settled.requests - before.requests) / reconciles).toFixed(2)} (writes ${((settled.writes - before.writes) / reconciles).toFixed(2)})`,
+);
+console.log(
+  `writes during a full resync:           ${resynced.writes - settled.writes} over ${resynced.reconciles - settled.reconciles} reconciles (target 0)`,
+);
+console.log(`operator RSS at the end:               ${(resynced.rss / 1024 / 1024).toFixed(0)} MiB`);
+
+await pool(names, 16, (name) =>
+  client.request({ method: 'DELETE', path: `/apis/agentplane.io/v1alpha1/tenants/${name}` }).then(() => {}),
+);
+// The operator must stay up until their finalizers are done, or the tenants stay Terminating.
+await eventually(() => tenants.list().length === 0, {
+  what: 'the benchmark tenants to be deleted',
+  timeoutMs: 10 * 60_000,
+  intervalMs: 1000,
+});
+tenants.stop();
+agents.stop();
+await operator.stop();
+process.exit(0);
+
+async function create(path: string, body: unknown): Promise<void> {
+  await client.request({ method: 'POST', path, body });
+}
+
+async function pool<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}
+
+function parseMetrics(text: string) {
+  const sum = (pattern: RegExp) => [...text.matchAll(pattern)].reduce((total, m) => total + Number(m[1]), 0);
+  return {
+    requests: sum(/^rest_client_requests_total\{[^}]*\} (\d+)/gm),
+    // Lease renewals (PUT) are the election's heartbeat, not reconcile work.
+    writes: sum(/^rest_client_requests_total\{method="(?:PATCH|POST|DELETE)"\} (\d+)/gm),
+    reconciles: sum(/^controller_runtime_reconcile_total\{[^}]*result="success"\} (\d+)/gm),
+    rss: sum(/^process_resident_memory_bytes (\d+)/gm),
+  };
+}
