@@ -1,0 +1,158 @@
+// The control plane as a Fastify plugin: infrastructure first (errors, security headers, auth,
+// rate limits, the per-request tenant scope, OpenAPI), then one encapsulated plugin per bounded
+// context under /v1. Everything it talks to arrives in `deps`, so tests build it with `inject`.
+import type { Tier } from '@agentplane/crds';
+import { type Logger, silentLogger } from '@agentplane/shared';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import Fastify, { type FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { createKeyFinder, type FindKey } from './auth/principal-store.ts';
+import { DomainError } from './errors.ts';
+import type { FlagEvaluator } from './flags/evaluator.ts';
+import { errorHandler, notFoundHandler } from './http/error-handler.ts';
+import { ErrorSchema } from './http/schemas.ts';
+import type { ResourceWriter } from './kube/resource-writer.ts';
+import type { InboundBus } from './messaging/inbound-bus.ts';
+import { agentInstancesRoutes } from './modules/agent-instances/agent-instances.routes.ts';
+import { createAgentInstancesService } from './modules/agent-instances/agent-instances.service.ts';
+import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
+import { createApiKeysService } from './modules/api-keys/api-keys.service.ts';
+import { auditRoutes } from './modules/audit/audit.routes.ts';
+import { createAuditLog } from './modules/audit/audit.service.ts';
+import { conversationsRoutes } from './modules/conversations/conversations.routes.ts';
+import { createConversationsService } from './modules/conversations/conversations.service.ts';
+import { flagsRoutes, ofrepRoutes } from './modules/flags/flags.routes.ts';
+import { createFlagsService } from './modules/flags/flags.service.ts';
+import { healthRoutes } from './modules/health/health.routes.ts';
+import { tenantsRoutes } from './modules/tenants/tenants.routes.ts';
+import { createTenantsService } from './modules/tenants/tenants.service.ts';
+import authPlugin from './plugins/auth.ts';
+import docsPlugin from './plugins/infra/docs.ts';
+import ormPlugin from './plugins/infra/orm.ts';
+
+/** Requests a minute per tenant (keys carry the tenant id), and for the platform administrators. */
+export type RateLimits = Record<Tier | 'platform-admin' | 'anonymous', number>;
+export const defaultRateLimits: RateLimits = {
+  basic: 300,
+  pro: 1200,
+  enterprise: 6000,
+  'platform-admin': 6000,
+  anonymous: 60,
+};
+
+export interface AppDependencies {
+  orm: MikroORM;
+  bus: InboundBus;
+  writer: ResourceWriter;
+  flags: FlagEvaluator;
+  platformAdminToken: string;
+  findKey?: FindKey;
+  rateLimits?: RateLimits;
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  action: string | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with its action: the cross-tenant suite is generated from it. */
+    routeTable: RouteEntry[];
+  }
+}
+
+function registerRateLimits(app: FastifyInstance, limits: RateLimits) {
+  return app.register(rateLimit, {
+    hook: 'onRequest', // route-level, so it runs after authentication and can key on the tenant
+    timeWindow: 60_000,
+    keyGenerator: (request) => {
+      const principal = request.principal;
+      if (!principal) return `ip:${request.ip}`;
+      return principal.kind === 'platform-admin' ? 'platform-admin' : `tenant:${principal.tenantId}`;
+    },
+    max: (request) => {
+      const principal = request.principal;
+      if (!principal) return limits.anonymous;
+      return principal.kind === 'platform-admin' ? limits['platform-admin'] : limits[principal.tier];
+    },
+    errorResponseBuilder: (_request, context) =>
+      new DomainError('rate_limited', `rate limit of ${context.max} requests a minute exceeded`, {
+        retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)),
+        details: { limit: context.max },
+      }),
+  });
+}
+
+/** The whole API. Closing the app closes the ORM, the bus and the flag evaluator. */
+export async function app(instance: FastifyInstance, deps: AppDependencies) {
+  instance.decorate('routeTable', [] as RouteEntry[]);
+  instance.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD')
+        instance.routeTable.push({ method, url: route.url, action: route.config?.action });
+    }
+  });
+  instance.setErrorHandler(errorHandler);
+  instance.setNotFoundHandler(notFoundHandler);
+  instance.addSchema(ErrorSchema);
+  instance.addHook('onClose', async () => {
+    await deps.bus.close();
+    await deps.flags.close();
+  });
+
+  await instance.register(helmet, { global: true });
+  await instance.register(ormPlugin, { orm: deps.orm });
+  await instance.register(authPlugin, {
+    platformAdminToken: deps.platformAdminToken,
+    findKey: deps.findKey ?? createKeyFinder(deps.orm.em),
+  });
+  await registerRateLimits(instance, deps.rateLimits ?? defaultRateLimits);
+  await instance.register(docsPlugin);
+
+  const audit = createAuditLog();
+  const flags = createFlagsService({ evaluator: deps.flags });
+  await instance.register(healthRoutes, { orm: deps.orm });
+  await instance.register(tenantsRoutes, {
+    prefix: '/v1',
+    service: createTenantsService({ writer: deps.writer, audit }),
+  });
+  await instance.register(apiKeysRoutes, { prefix: '/v1', service: createApiKeysService({ audit }) });
+  await instance.register(agentInstancesRoutes, {
+    prefix: '/v1',
+    service: createAgentInstancesService({ writer: deps.writer, flags, audit }),
+  });
+  await instance.register(conversationsRoutes, {
+    prefix: '/v1',
+    service: createConversationsService({ bus: deps.bus }),
+  });
+  await instance.register(flagsRoutes, { prefix: '/v1', service: flags });
+  await instance.register(ofrepRoutes, { prefix: '/ofrep/v1', service: flags });
+  await instance.register(auditRoutes, { prefix: '/v1', audit });
+}
+
+export interface BuildOptions {
+  logger?: Logger;
+  bodyLimitBytes?: number;
+}
+
+/** A ready-to-listen Fastify instance with the API registered (typed with the TypeBox provider). */
+export async function buildApp(
+  deps: AppDependencies,
+  { logger, bodyLimitBytes = 1_048_576 }: BuildOptions = {},
+) {
+  const instance = Fastify({
+    loggerInstance: logger ?? silentLogger(),
+    bodyLimit: bodyLimitBytes,
+    // AJV drops properties a schema does not declare (objects are additionalProperties: false).
+    ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true } },
+    requestIdHeader: 'x-request-id',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  await instance.register(fp(app, { name: 'agentplane-app' }), deps);
+  await instance.ready();
+  return instance;
+}

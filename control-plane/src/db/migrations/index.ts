@@ -1,0 +1,9 @@
+// The migrations, in order. Hand-written SQL; a new one is appended here and never edited after release.
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261123000001Schema } from './Migration20261123000001_schema.ts';
+import { Migration20261123000002RowLevelSecurity } from './Migration20261123000002_row_level_security.ts';
+
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261123000001_schema', class: Migration20261123000001Schema },
+  { name: 'Migration20261123000002_row_level_security', class: Migration20261123000002RowLevelSecurity },
+];

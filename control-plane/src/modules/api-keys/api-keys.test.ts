@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { withoutTestbed } from '@agentplane/shared/testing';
+import { hashKey } from '../../auth/api-key.ts';
+import { buildTestApp, onboardTenant, type TestApp } from '../../testing/app.ts';
+import { createTestDatabase, type TestDatabase } from '../../testing/database.ts';
+
+describe('api keys', { skip: withoutTestbed() }, () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  let acme: Awaited<ReturnType<typeof onboardTenant>>;
+
+  before(async () => {
+    db = await createTestDatabase();
+    t = await buildTestApp(db);
+    acme = await onboardTenant(t, 'acme');
+  });
+  after(async () => {
+    await t?.app.close();
+    await db?.drop();
+  });
+
+  it('shows the key once and stores only its SHA-256', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/tenants/acme/api-keys',
+      headers: acme.headers,
+      payload: { name: 'ci', role: 'developer' },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const { key, prefix, id } = res.json();
+    assert.match(key, /^ap_live_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    assert.ok(key.startsWith(`${prefix}_`));
+
+    const list = await t.app.inject({
+      method: 'GET',
+      url: '/v1/tenants/acme/api-keys',
+      headers: acme.headers,
+    });
+    assert.ok(!list.body.includes(key), 'a listing never contains a key');
+    assert.equal(list.json().items.find((k: { id: string }) => k.id === id)?.prefix, prefix);
+
+    const rows = await t.app.orm.em
+      .fork()
+      .execute<{ key_hash: string }[]>('select * from api_keys where id = ?', [id]);
+    assert.equal(rows[0]?.key_hash, hashKey(key));
+    assert.ok(
+      !JSON.stringify(rows).includes(key.split('_').at(-1) ?? key),
+      'the secret part is stored nowhere',
+    );
+
+    const used = await t.app.inject({
+      method: 'GET',
+      url: '/v1/tenants/acme',
+      headers: { authorization: `Bearer ${key}` },
+    });
+    assert.equal(used.statusCode, 200);
+  });
+
+  it('a revoked key stops working; a developer cannot manage keys; an admin cannot mint an owner', async () => {
+    const dev = await t.app.inject({
+      method: 'POST',
+      url: '/v1/tenants/acme/api-keys',
+      headers: acme.headers,
+      payload: { name: 'd', role: 'developer' },
+    });
+    const devHeaders = { authorization: `Bearer ${dev.json().key}` };
+    const denied = await t.app.inject({
+      method: 'GET',
+      url: '/v1/tenants/acme/api-keys',
+      headers: devHeaders,
+    });
+    assert.equal(denied.statusCode, 403);
+
+    const admin = await t.app.inject({
+      method: 'POST',
+      url: '/v1/tenants/acme/api-keys',
+      headers: acme.headers,
+      payload: { name: 'a', role: 'admin' },
+    });
+    const escalate = await t.app.inject({
+      method: 'POST',
+      url: '/v1/tenants/acme/api-keys',
+      headers: { authorization: `Bearer ${admin.json().key}` },
+      payload: { name: 'o', role: 'owner' },
+    });
+    assert.equal(escalate.statusCode, 403);
+
+    const revoke = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/tenants/acme/api-keys/${dev.json().id}`,
+      headers: acme.headers,
+    });
+    assert.equal(revoke.statusCode, 204);
+    const after = await t.app.inject({ method: 'GET', url: '/v1/tenants/acme', headers: devHeaders });
+    assert.equal(after.statusCode, 401);
+    assert.equal(after.json().code, 'unauthenticated');
+  });
+
+  it('rejects a forged key with the right lookup id', async () => {
+    const forged = `${acme.key.slice(0, -4)}AAAA`;
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/v1/tenants/acme',
+      headers: { authorization: `Bearer ${forged}` },
+    });
+    assert.equal(res.statusCode, 401);
+  });
+});

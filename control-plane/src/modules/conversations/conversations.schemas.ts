@@ -1,0 +1,60 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { DnsName, Strict, TenantId, Timestamp, Uuid } from '../../http/schemas.ts';
+
+export const CreateConversationBody = Strict({
+  agentInstance: DnsName,
+  channel: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{1,32}$', default: 'api' })),
+  externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});
+export type CreateConversationBody = Static<typeof CreateConversationBody>;
+
+export const Sender = Strict({
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
+  phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9 ()-]{4,30}$' })),
+  externalId: Type.Optional(Type.String({ maxLength: 200 })),
+});
+
+export const PostMessageBody = Strict({
+  body: Type.String({ minLength: 1, maxLength: 8000 }),
+  sender: Type.Optional(Sender),
+});
+export type PostMessageBody = Static<typeof PostMessageBody>;
+
+export const ConversationParams = Strict({ t: TenantId, c: Uuid });
+
+export const ConversationView = Strict({
+  id: Uuid,
+  agentInstance: Type.String(),
+  channel: Type.String(),
+  externalId: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+});
+
+export const MessageView = Strict({
+  id: Uuid,
+  author: Type.Union([Type.Literal('end-user'), Type.Literal('agent')]),
+  body: Type.String(),
+  createdAt: Timestamp,
+});
+
+export const ResultView = Strict({
+  messageId: Uuid,
+  intent: Type.Union([Type.String(), Type.Null()]),
+  sentiment: Type.Union([Type.String(), Type.Null()]),
+  labels: Type.Array(Type.String()),
+  reply: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+});
+
+export const ConversationDetail = Strict({
+  ...ConversationView.properties,
+  messages: Type.Array(MessageView),
+  results: Type.Array(ResultView),
+});
+
+export const Accepted = Strict({
+  id: Uuid,
+  conversationId: Uuid,
+  status: Type.Literal('accepted'),
+});

@@ -1,0 +1,59 @@
+// PostgreSQL for the routes: one tenant-scoped unit of work per request. Routes with an action and
+// a tenant get `request.em`, a fork inside a transaction running as agentplane_api with
+// app.tenant_id set (db/tenant-scope.ts); it commits when the reply succeeds and rolls back otherwise.
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { openTenantScope } from '../../db/tenant-scope.ts';
+import { toDomainError } from '../../http/error-handler.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    orm: MikroORM;
+  }
+  interface FastifyContextConfig {
+    /** The tenant whose scope the request runs in; default: the `t` path parameter. */
+    tenantOf?: (request: FastifyRequest) => string | undefined;
+  }
+  interface FastifyRequest {
+    em: EntityManager | null;
+  }
+}
+
+async function endScope(request: FastifyRequest, commit: boolean): Promise<void> {
+  const em = request.em;
+  if (!em?.isInTransaction()) return;
+  if (commit) await em.commit();
+  else await em.rollback();
+}
+
+async function ormPlugin(app: FastifyInstance, { orm }: { orm: MikroORM }) {
+  app.decorate('orm', orm);
+  app.decorateRequest('em', null);
+  app.addHook('preHandler', async (request) => {
+    const { action, tenantOf } = request.routeOptions.config;
+    const tenant = tenantOf ? tenantOf(request) : (request.params as { t?: string } | undefined)?.t;
+    if (!action || !tenant) return;
+    try {
+      request.em = await openTenantScope(orm.em, tenant);
+    } catch (error) {
+      throw toDomainError(error) ?? error;
+    }
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    await endScope(request, reply.statusCode < 400);
+    return payload;
+  });
+  // A request that ends without a reply (client gone, serialization failure) must not leak its connection.
+  app.addHook('onResponse', (request) => endScope(request, false));
+  app.addHook('onRequestAbort', (request) => endScope(request, false));
+  app.addHook('onClose', () => orm.close());
+}
+
+export default fp(ormPlugin, { name: 'agentplane-orm', fastify: '5.x' });
+
+/** The tenant-scoped EntityManager of a request (only for routes with a tenant). */
+export function emOf(request: FastifyRequest): EntityManager {
+  if (!request.em) throw new Error('emOf called on a route without a tenant scope');
+  return request.em;
+}
