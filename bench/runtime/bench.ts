@@ -1,0 +1,210 @@
+// Runtime benchmark on the test bed's Kafka (prints figures; not a test).
+//   npm run bench -w runtime [-- --messages 20000 --paced 2000 --rate 500]
+// 1. A bare kafkajs loop (eachBatch → one sendBatch → commit, no processing) and 2. one runtime
+// process (`node runtime/src/main.ts`, fallback path, customer-service agent) each drain the same
+// backlog of inbound messages (throughput), then handle a paced stream (latency from the producer's
+// send to the result's arrival at a reader). Both run in this one session on the same broker.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { topicNames } from '@agentplane/shared';
+import { Kafka, logLevel } from 'kafkajs';
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '20000' },
+    paced: { type: 'string', default: '2000' },
+    rate: { type: 'string', default: '500' },
+    partitions: { type: 'string', default: '3' },
+  },
+});
+const backlog = Number(values.messages);
+const paced = Number(values.paced);
+const rate = Number(values.rate);
+const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
+if (brokers.length === 0) throw new Error('KAFKA_BROKERS is not set: source .testbed/env');
+const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });
+const admin = kafka.admin();
+await admin.connect();
+
+const texts = [
+  'Hi, what does the Pro plan cost for 20 seats? anna@example.com',
+  'I cannot log in since this morning, password reset does not work.',
+  'This is unacceptable, I was charged twice. I want a refund.',
+  'Thanks for the help yesterday!',
+];
+
+interface Topics {
+  inbound: string;
+  events: string;
+  dlq: string;
+}
+
+async function createTopics(tenant: string): Promise<Topics> {
+  const topics = {
+    inbound: topicNames.inbound(tenant, 'bench'),
+    events: topicNames.events(tenant),
+    dlq: topicNames.deadLetter(tenant),
+  };
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: Object.values(topics).map((topic) => ({ topic, numPartitions: Number(values.partitions) })),
+  });
+  return topics;
+}
+
+const message = (tenant: string, i: number, tag: string) => {
+  const id = `${tag}-${i}`;
+  return {
+    key: `conv-${i % 97}`,
+    value: JSON.stringify({
+      id,
+      tenant,
+      conversationId: `conv-${i % 97}`,
+      text: texts[i % texts.length],
+      receivedAt: new Date().toISOString(),
+    }),
+    headers: { 'bench-id': id },
+  };
+};
+
+async function produceBacklog(topic: string, tenant: string, tag: string, count: number) {
+  const producer = kafka.producer();
+  await producer.connect();
+  for (let i = 0; i < count; i += 1000) {
+    await producer.send({
+      topic,
+      messages: Array.from({ length: Math.min(1000, count - i) }, (_, j) => message(tenant, i + j, tag)),
+    });
+  }
+  await producer.disconnect();
+}
+
+/** Reads `topic`, resolving when `count` ids with prefix `tag` arrived; records arrival times. */
+async function reader(topic: string) {
+  const arrivals = new Map<string, number>();
+  const consumer = kafka.consumer({ groupId: `bench-reader-${randomBytes(4).toString('hex')}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      const now = performance.now();
+      for (const m of batch.messages) {
+        const id = m.headers?.['bench-id']?.toString() ?? m.headers?.['agentplane-message-id']?.toString();
+        if (id && !arrivals.has(id)) arrivals.set(id, now);
+      }
+    },
+  });
+  const waitFor = async (tag: string, count: number) => {
+    const prefix = `${tag}-`;
+    for (;;) {
+      let seen = 0;
+      for (const id of arrivals.keys()) if (id.startsWith(prefix)) seen++;
+      if (seen >= count) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  return { arrivals, waitFor, stop: () => consumer.disconnect() };
+}
+
+async function measure(topics: Topics, tenant: string, read: Awaited<ReturnType<typeof reader>>) {
+  const started = performance.now();
+  await produceBacklog(topics.inbound, tenant, 'backlog', backlog);
+  await read.waitFor('backlog', backlog);
+  const throughput = backlog / ((performance.now() - started) / 1000);
+  const producer = kafka.producer();
+  await producer.connect();
+  const sent = new Map<string, number>();
+  const interval = 1000 / rate;
+  const t0 = performance.now();
+  for (let i = 0; i < paced; i++) {
+    const wait = t0 + i * interval - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const m = message(tenant, i, 'paced');
+    sent.set(`paced-${i}`, performance.now());
+    await producer.send({ topic: topics.inbound, messages: [m] });
+  }
+  await read.waitFor('paced', paced);
+  await producer.disconnect();
+  const latencies = [...sent].map(([id, at]) => (read.arrivals.get(id) ?? at) - at).sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+  return { throughput, p50: pct(50), p99: pct(99) };
+}
+
+async function bareLoop() {
+  const tenant = `bench-bare-${randomBytes(3).toString('hex')}`;
+  const topics = await createTopics(tenant);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const consumer = kafka.consumer({ groupId: `bench-bare-${randomBytes(4).toString('hex')}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic: topics.inbound, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    partitionsConsumedConcurrently: 3,
+    eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+      const out = batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers }));
+      await producer.sendBatch({ acks: -1, topicMessages: [{ topic: topics.events, messages: out }] });
+      resolveOffset(batch.lastOffset());
+      await commitOffsetsIfNecessary({
+        topics: [
+          {
+            topic: batch.topic,
+            partitions: [{ partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }],
+          },
+        ],
+      });
+    },
+  });
+  const read = await reader(topics.events);
+  const result = await measure(topics, tenant, read);
+  await Promise.all([consumer.disconnect(), producer.disconnect(), read.stop()]);
+  await admin.deleteTopics({ topics: Object.values(topics) });
+  return { ...result, rssMb: process.memoryUsage().rss / 2 ** 20 };
+}
+
+async function runtimeProcess() {
+  const tenant = `bench-rt-${randomBytes(3).toString('hex')}`;
+  const topics = await createTopics(tenant);
+  const child = spawn(process.execPath, [new URL('../../runtime/src/main.ts', import.meta.url).pathname], {
+    env: {
+      PATH: process.env.PATH,
+      AGENTPLANE_TENANT: tenant,
+      AGENTPLANE_AGENT_INSTANCE: 'bench',
+      AGENTPLANE_AGENT: 'customer-service',
+      KAFKA_BROKERS: brokers.join(','),
+      AGENTPLANE_HTTP_PORT: '0',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.includes('"runtime started"')) resolve((JSON.parse(line) as { httpPort: number }).httpPort);
+    });
+  });
+  const read = await reader(topics.events);
+  const result = await measure(topics, tenant, read);
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const rss = Number(/process_resident_memory_bytes\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+  await read.stop();
+  await admin.deleteTopics({ topics: Object.values(topics) });
+  return { ...result, rssMb: rss / 2 ** 20 };
+}
+
+const bare = await bareLoop();
+const runtime = await runtimeProcess();
+await admin.disconnect();
+const row = (name: string, r: typeof bare) =>
+  `${name.padEnd(22)} ${r.throughput.toFixed(0).padStart(8)} msg/s   p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms   RSS ${r.rssMb.toFixed(0).padStart(4)} MiB`;
+console.log(
+  `backlog ${backlog} messages, then ${paced} paced at ${rate}/s; ${values.partitions} partitions; one broker (test bed)`,
+);
+console.log(row('bare kafkajs loop', bare));
+console.log(row('runtime (fallback)', runtime));
+console.log(`ratio runtime / bare: ${(runtime.throughput / bare.throughput).toFixed(2)} (target ≥ 0.7)`);
+console.log('bare RSS is the bench process itself (loop + reader); runtime RSS is the runtime process alone');

@@ -1,0 +1,57 @@
+// Process concerns only: configuration, telemetry, start, signals, exit codes.
+import { ConfigError, createLogger } from '@agentplane/shared';
+import { loadConfig } from './config.ts';
+import { startTelemetry } from './instrumentation.ts';
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig(process.env, process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`agentplane runtime: ${error.message}`);
+  process.exit(2);
+}
+
+const telemetry = startTelemetry({
+  serviceName: 'agentplane-runtime',
+  version: config.agentVersion,
+  export: config.otlpEndpoint !== undefined,
+});
+const logger = createLogger({ name: 'runtime', level: config.logLevel }).child({
+  tenant: config.tenant,
+  instance: config.instance,
+  agent: config.agent,
+});
+const { startRuntime } = await import('./app.ts');
+
+let runtime: Awaited<ReturnType<typeof startRuntime>>;
+try {
+  runtime = await startRuntime(config, logger);
+} catch (error) {
+  logger.fatal(
+    { err: error },
+    'runtime failed to start: check KAFKA_BROKERS, VAULT_ADDR, QDRANT_URL and the topics',
+  );
+  await telemetry.shutdown().catch(() => undefined);
+  process.exit(1);
+}
+
+async function shutdown(signal: string) {
+  logger.info({ signal }, 'shutting down');
+  const timer = setTimeout(() => {
+    logger.error('shutdown took longer than 25 s, exiting');
+    process.exit(1);
+  }, 25_000);
+  try {
+    await runtime.stop();
+    await telemetry.shutdown();
+    clearTimeout(timer);
+    logger.info('stopped');
+    process.exit(0);
+  } catch (error) {
+    logger.error({ err: error }, 'shutdown failed');
+    process.exit(1);
+  }
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

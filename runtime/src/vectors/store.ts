@@ -1,0 +1,32 @@
+// The vector-store port. Every method takes the tenant first and the implementation adds the tenant
+// filter to every read and write itself: no caller can query across tenants by forgetting a filter.
+
+export interface KnowledgePoint {
+  /** The document chunk's id within its tenant. */
+  id: string;
+  vector: number[];
+  text: string;
+  title?: string;
+}
+
+export interface KnowledgeHit {
+  id: string;
+  score: number;
+  text: string;
+  title?: string;
+}
+
+export interface VectorStore {
+  /** Creates the collection and the tenant index when missing. Idempotent. */
+  ensureReady(dimensions: number): Promise<void>;
+  upsert(tenant: string, points: readonly KnowledgePoint[]): Promise<void>;
+  /** The `limit` nearest chunks of `tenant` only, best first (cosine similarity). */
+  query(tenant: string, vector: readonly number[], limit: number): Promise<KnowledgeHit[]>;
+  delete(tenant: string, ids: readonly string[]): Promise<void>;
+  count(tenant: string): Promise<number>;
+}
+
+export interface Embedder {
+  readonly dimensions: number;
+  embed(texts: readonly string[]): Promise<number[][]>;
+}
