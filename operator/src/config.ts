@@ -44,6 +44,11 @@ export const operatorSettings = {
   }),
   poolMemory: setting.string('OPERATOR_POOL_MEMORY', { example: '128Gi', default: '128Gi' }),
   poolPods: setting.integer('OPERATOR_POOL_PODS', { example: '500', default: 500, min: 1 }),
+  runtimeVaultAddr: setting.url('RUNTIME_VAULT_ADDR', {
+    example: 'http://vault.agentplane-system:8200',
+    default: 'http://vault.agentplane-system:8200',
+    description: 'the Vault address written into runtime pods',
+  }),
   logLevel: setting.oneOf('LOG_LEVEL', logLevels, { example: 'info', default: 'info' }),
 };
 

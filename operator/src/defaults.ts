@@ -23,9 +23,18 @@ export const platformEgress: PlatformEgress[] = [
   { name: 'model', cidrs: ['0.0.0.0/0'], ports: [{ port: 443 }] },
 ];
 
-export function runtimeDefaults(image: string): RuntimeDefaults {
+export function runtimeDefaults(
+  image: string,
+  platform: { kafkaBrokers: string; vaultAddr: string },
+): RuntimeDefaults {
   return {
     image,
+    env: {
+      KAFKA_BROKERS: platform.kafkaBrokers,
+      VAULT_ADDR: platform.vaultAddr,
+      // Inside the pod the kubelet probes the pod IP, so the runtime listens on every interface there.
+      AGENTPLANE_HTTP_HOST: '0.0.0.0',
+    },
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
   };
 }

@@ -58,7 +58,10 @@ async function main(): Promise<void> {
   });
   addAgentInstanceController(manager, world, {
     concurrency: config.concurrency,
-    runtime: runtimeDefaults(config.runtimeImage),
+    runtime: runtimeDefaults(config.runtimeImage, {
+      kafkaBrokers: config.kafkaBrokers.join(','),
+      vaultAddr: config.runtimeVaultAddr,
+    }),
     keda: { available: keda, bootstrapServers: config.kafkaBrokers.join(',') },
   });
   manager.stopOnSignals();

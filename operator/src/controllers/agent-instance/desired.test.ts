@@ -17,6 +17,7 @@ const owner = {
 };
 const runtime = {
   image: 'ghcr.io/agentplane/runtime:0.1.0',
+  env: { KAFKA_BROKERS: '127.0.0.1:9092' },
   resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
 };
 const keda = { available: false, bootstrapServers: '127.0.0.1:9092', topic: 't', consumerGroup: 'g' };

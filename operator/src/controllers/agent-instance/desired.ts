@@ -21,6 +21,8 @@ export interface AgentPlan {
 
 export interface RuntimeDefaults {
   image: string;
+  /** Platform settings every runtime gets (Kafka, Vault, where its probes listen). */
+  env: Record<string, string>;
   resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
 }
 
@@ -99,6 +101,7 @@ export function desiredDeployment(
                 { name: 'AGENTPLANE_AGENT_INSTANCE', value: plan.name },
                 { name: 'AGENTPLANE_AGENT', value: plan.agent },
                 { name: 'AGENTPLANE_AGENT_VERSION', value: plan.version },
+                ...Object.entries(runtime.env).map(([name, value]) => ({ name, value })),
               ],
               ports: [{ name: 'http', containerPort: 8080 }],
               readinessProbe: { httpGet: { path: '/readyz', port: 'http' } },

@@ -41,6 +41,7 @@ function world(opts: { tenant?: Tenant; instances: AgentInstance[]; deployment?:
     getDeployment: () => opts.deployment,
     runtime: {
       image: 'runtime:test',
+      env: {},
       resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
     },
     keda: { available: false, bootstrapServers: '127.0.0.1:9092' },
