@@ -84,6 +84,13 @@ await pool(names, Number(values.concurrency), async (name) => {
     metadata: { name, labels: { bench: 'operator' } },
     spec: { tier: 'pro' },
   });
+});
+// The pool namespace is the operator's to create, with the first pro tenant's home.
+await eventually(
+  () => client.request({ method: 'GET', path: '/api/v1/namespaces/agentplane-pool-pro' }).then(() => true),
+  { what: 'the pro pool namespace' },
+);
+await pool(names, Number(values.concurrency), async (name) => {
   await create('/apis/agentplane.io/v1alpha1/namespaces/agentplane-pool-pro/agentinstances', {
     apiVersion: 'agentplane.io/v1alpha1',
     kind: 'AgentInstance',

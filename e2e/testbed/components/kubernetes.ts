@@ -59,6 +59,9 @@ export async function startKubernetes(
     `--cluster-signing-cert-file=${certs.caCert}`,
     `--cluster-signing-key-file=${certs.caKey}`,
     '--use-service-account-credentials=true',
+    // kwok heartbeats for the fake node; with hundreds of pods on two cores a heartbeat can be late,
+    // and a node marked unreachable turns every pod NotReady for good (kwok does not re-ready them).
+    '--node-monitor-grace-period=5m',
   ]);
   start(ctx, 'kube-scheduler', bin('kube-scheduler'), [...common, `--secure-port=${await freePort()}`]);
   start(ctx, 'kwok', join(ctx.components.kwok, 'kwok'), [
