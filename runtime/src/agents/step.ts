@@ -40,22 +40,23 @@ export async function runStep<T>(
   fallback: () => T | Promise<T>,
 ): Promise<T> {
   const started = performance.now();
-  return ctx.tracer.startActiveSpan(`agent.${name}`, async (span) => {
-    try {
-      const value = await tryModel(ctx, name, modelCall);
-      span.setAttribute('agentplane.path', value ? 'model' : 'fallback');
-      if (value) return value.value;
-      if (modelCall) ctx.paths[name] = 'fallback'; // rules-only steps (triage, retrieval) have no model path
-      return await fallback();
-    } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw error;
-    } finally {
-      ctx.timings[name] = Math.round((performance.now() - started) * 100) / 100;
-      span.end();
-    }
-  });
+  // A child of the active (message) span, not made active itself: nothing inside a step starts
+  // spans, and activating one would cost an async-context switch per step.
+  const span = ctx.tracer.startSpan(`agent.${name}`);
+  try {
+    const value = await tryModel(ctx, name, modelCall);
+    span.setAttribute('agentplane.path', value ? 'model' : 'fallback');
+    if (value) return value.value;
+    if (modelCall) ctx.paths[name] = 'fallback'; // rules-only steps (triage, retrieval) have no model path
+    return await fallback();
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    ctx.timings[name] = Math.round((performance.now() - started) * 100) / 100;
+    span.end();
+  }
 }
 
 async function tryModel<T>(ctx: StepContext, name: string, modelCall: ModelCall<T> | undefined) {

@@ -30,6 +30,7 @@ export function createEmbeddedStore(): VectorStore {
       for (const id of ids) of(tenant).delete(id);
     },
     count: async (tenant) => of(tenant).size,
+    isEmpty: (tenant) => (tenants.get(tenant)?.size ?? 0) === 0,
   };
 }
 

@@ -12,6 +12,8 @@ export function tenantKnowledge(store: VectorStore, embedder: Embedder, tenant: 
   return {
     tenant,
     async search(text, limit) {
+      // Nothing to find: skip embedding the text (the answer would be no hits all the same).
+      if (store.isEmpty?.(tenant)) return [];
       const [vector] = await embedder.embed([text]);
       return vector ? store.query(tenant, vector, limit) : [];
     },

@@ -24,6 +24,11 @@ export interface VectorStore {
   query(tenant: string, vector: readonly number[], limit: number): Promise<KnowledgeHit[]>;
   delete(tenant: string, ids: readonly string[]): Promise<void>;
   count(tenant: string): Promise<number>;
+  /**
+   * Optional, for stores that know at once: true when `tenant` has no points, so a search needs no
+   * embedding (a remote store leaves it out and is always queried).
+   */
+  isEmpty?(tenant: string): boolean;
 }
 
 export interface Embedder {
