@@ -15,8 +15,9 @@ async function apply(manifest: string): Promise<void> {
   await kubectlOk(['apply', '-f', '-'], { stdin: manifest });
 }
 
-async function waitReady(resource: string, timeout = '60s'): Promise<void> {
-  await kubectlOk(['wait', `--for=condition=Ready`, `--timeout=${timeout}`, resource]);
+async function waitReady(resource: string, timeout = '60s', namespace?: string): Promise<void> {
+  const where = namespace ? ['-n', namespace] : [];
+  await kubectlOk(['wait', '--for=condition=Ready', `--timeout=${timeout}`, resource, ...where]);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: tests walk wire-format JSON returned by kubectl
@@ -71,6 +72,41 @@ describe('operator: tenants', () => {
     await kubectlOk(['get', 'serviceaccount', `tenant-${acme}-runtime`, '-n', 'agentplane-pool-pro']);
     const policy = await getJson(['networkpolicy', `tenant-${acme}-isolation`, '-n', 'agentplane-pool-pro']);
     assert.deepEqual(policy.spec.podSelector, { matchLabels: { 'agentplane.io/tenant': acme } });
+  });
+
+  it('moves a shared tenant and its agent into a namespace of its own when its isolation changes', async () => {
+    await kubectlOk(['apply', '-f', '-'], {
+      stdin: stringify({
+        apiVersion: 'agentplane.io/v1alpha1',
+        kind: 'AgentInstance',
+        metadata: { name: 'mover', namespace: 'agentplane-pool-pro' },
+        spec: { tenantRef: acme, agent: 'customer-service', version: '2.1.0' },
+      }),
+    });
+    await waitReady('agentinstance/mover', '60s', 'agentplane-pool-pro');
+    await kubectlOk(['patch', 'tenant', acme, '--type=merge', '-p', '{"spec":{"isolation":"dedicated"}}']);
+    await eventually(
+      async () => (await getJson(['tenant', acme])).status?.home?.namespace === `tenant-${acme}`,
+      {
+        what: `${acme} to finish moving`,
+        timeoutMs: 60_000,
+      },
+    );
+    const tenant = await getJson(['tenant', acme]);
+    assert.equal(tenant.status.moving, undefined);
+    assert.equal(tenant.status.phase, 'Ready');
+    await waitReady('agentinstance/mover', '60s', `tenant-${acme}`);
+    assert.notEqual(
+      (await kubectl(['get', 'agentinstance', 'mover', '-n', 'agentplane-pool-pro'])).code,
+      0,
+      'the old copy is gone',
+    );
+    assert.notEqual(
+      (await kubectl(['get', 'serviceaccount', `tenant-${acme}-runtime`, '-n', 'agentplane-pool-pro'])).code,
+      0,
+      'nothing of the tenant is left in the pool',
+    );
+    assert.match(await kubectlOk(['describe', 'tenant', acme]), /Normal\s+Moved\s/);
   });
 
   it("keeps a tenant's runtime away from another tenant's secrets", async () => {

@@ -39,7 +39,8 @@ export interface World {
   agentInstances: Informer<AgentInstance>;
   /** Informer of a kind the operator creates, by kind. */
   children: Map<string, Informer<KubeObject>>;
-  apply(object: Desired): Promise<void>;
+  /** `fieldManager` separates an intent from the operator's main one (see move.ts). */
+  apply(object: Desired, options?: { fieldManager?: string }): Promise<void>;
   remove(object: Pick<Desired, 'apiVersion' | 'kind' | 'metadata'>): Promise<void>;
   writeStatus<T extends Tenant | AgentInstance>(
     object: T,
@@ -85,18 +86,22 @@ export function createWorld(
     tenants,
     agentInstances,
     children,
-    async apply(object) {
-      await applyIfNeeded(client, object as KubeObject, liveOf(object), { fieldManager });
+    async apply(object, options = {}) {
+      await applyIfNeeded(client, object as KubeObject, liveOf(object), {
+        fieldManager: options.fieldManager ?? fieldManager,
+      });
     },
     async remove(object) {
       if (!liveOf(object)) return;
       const type = await client.discover(object.apiVersion, object.kind);
       const where = { namespace: object.metadata.namespace, name: object.metadata.name };
       await client
+        // DeleteOptions as query parameters, not a body: DELETE requests with a body were followed,
+        // now and then, by a bare HTTP 400 on the same keep-alive connection.
         .request({
           method: 'DELETE',
           path: resourcePath(type, where),
-          body: { propagationPolicy: 'Background' },
+          query: { propagationPolicy: 'Background' },
         })
         .catch((error) => {
           if (!isNotFound(error)) throw error;

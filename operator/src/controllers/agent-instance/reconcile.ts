@@ -149,9 +149,10 @@ function checkAgainstTenant(
     };
   }
   // The oldest instances keep their places, so adding one over the limit never evicts a running one.
+  // Only instances in the tenant's home count: during a move the old copies are on their way out.
   const others = deps
     .instancesOf(tenant.metadata.name)
-    .filter((o) => o.metadata.uid !== instance.metadata.uid);
+    .filter((o) => o.metadata.uid !== instance.metadata.uid && o.metadata.namespace === home);
   const olderCount = others.filter((o) => isOlder(o, instance)).length;
   return tierViolation(effectiveTenantSettings(tenant.spec), instance.spec, olderCount);
 }

@@ -46,7 +46,7 @@ export function addTenantController(manager: Manager, world: World, settings: Te
     reconcile: (key) =>
       reconcileTenant(key, {
         getTenant: (name) => tenants.get(name),
-        countAgentInstances: (tenant) => agentInstances.byIndex('tenant', tenant).length,
+        agentInstancesOf: (tenant) => agentInstances.byIndex('tenant', tenant),
         runtimeObjectNames: (tenant) =>
           agentInstances.byIndex('tenant', tenant).map((ai) => `agent-${ai.metadata.name}-config`),
         cleanups: [],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Tenant, TenantSpec } from '@agentplane/crds';
+import type { AgentInstance, Tenant, TenantSpec } from '@agentplane/crds';
 import type { Desired } from './desired.ts';
 import { reconcileTenant, type TenantReconcileDeps, tenantFinalizer } from './reconcile.ts';
 import type { ConditionFact } from './status.ts';
@@ -8,21 +8,24 @@ import type { ConditionFact } from './status.ts';
 function tenant(
   spec: Partial<TenantSpec> & Pick<TenantSpec, 'tier'>,
   meta: Partial<Tenant['metadata']> = {},
+  status?: Tenant['status'],
 ): Tenant {
   return {
     metadata: { name: 'acme', uid: 'uid-acme', generation: 2, finalizers: [tenantFinalizer], ...meta },
     spec,
+    ...(status ? { status } : {}),
   };
 }
 
 /** Records what the reconcile asked for; `failKinds` makes applies of those kinds fail. */
-function world(current: Tenant, failKinds: string[] = []) {
+function world(current: Tenant, failKinds: string[] = [], instances: AgentInstance[] = []) {
   const applied: Desired[] = [];
+  const removed: string[] = [];
   const statuses: Array<{ status: Record<string, unknown>; conditions: ConditionFact[] }> = [];
   const log: string[] = [];
   const deps: TenantReconcileDeps = {
     getTenant: (name) => (name === current.metadata.name ? current : undefined),
-    countAgentInstances: () => 1,
+    agentInstancesOf: () => instances,
     runtimeObjectNames: () => ['agent-support-config'],
     cleanups: [async () => void log.push('cleanup')],
     egress: [],
@@ -32,13 +35,15 @@ function world(current: Tenant, failKinds: string[] = []) {
         if (failKinds.includes(object.kind)) throw new Error(`${object.kind} forbidden`);
         applied.push(object);
       },
+      remove: async (object) =>
+        void removed.push(`${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`),
       ensureFinalizer: async () => void log.push('ensureFinalizer'),
       removeFinalizer: async () => void log.push('removeFinalizer'),
       writeStatus: async (_t, status, conditions) => void statuses.push({ status, conditions }),
       event: (_t, type, reason) => void log.push(`${type}:${reason}`),
     },
   };
-  return { deps, applied, statuses, log };
+  return { deps, applied, removed, statuses, log };
 }
 
 const kinds = (objects: Desired[]) => objects.map((o) => `${o.kind}/${o.metadata.name}`);
@@ -95,5 +100,68 @@ describe('reconcileTenant', () => {
     await reconcileTenant('acme', w.deps);
     assert.deepEqual(w.log, ['cleanup', 'removeFinalizer']);
     assert.equal(w.applied.length, 0, 'nothing is built for a tenant being deleted');
+  });
+
+  describe('a change of isolation', () => {
+    const moved = (status: Tenant['status']) => tenant({ tier: 'pro', isolation: 'dedicated' }, {}, status);
+    const agent = (namespace: string, ready: boolean): AgentInstance => ({
+      metadata: { name: 'support', namespace, uid: `uid-${namespace}` },
+      spec: { tenantRef: 'acme', agent: 'customer-service', version: '2.1.0' },
+      status: {
+        conditions: [
+          {
+            type: 'Ready',
+            status: ready ? 'True' : 'False',
+            reason: 'r',
+            message: 'm',
+            lastTransitionTime: '2026-11-23T09:00:00Z',
+          },
+        ],
+      },
+    });
+    const wasShared = {
+      home: { namespace: 'agentplane-pool-pro', isolation: 'shared' as const, tier: 'pro' as const },
+    };
+
+    it('builds the new home first and copies each agent there, keeping the old home in status', async () => {
+      const w = world(moved(wasShared), [], [agent('agentplane-pool-pro', true)]);
+      const result = await reconcileTenant('acme', w.deps);
+      assert.deepEqual(result, { requeueAfterMs: 2000 }, 'looks again while moving');
+      assert.equal(w.applied[0]?.metadata.name, 'tenant-acme', 'the new namespace comes first');
+      const copy = w.applied.find((o) => o.kind === 'AgentInstance');
+      assert.equal(copy?.metadata.namespace, 'tenant-acme');
+      assert.deepEqual(w.removed, [], 'nothing is removed before the copy is Ready');
+      const status = w.statuses[0]?.status as {
+        home: { namespace: string };
+        moving: { step: string };
+        phase: string;
+      };
+      assert.equal(status.home.namespace, 'agentplane-pool-pro');
+      assert.equal(status.moving.step, 'MovingAgents');
+      assert.equal(status.phase, 'Provisioning');
+    });
+
+    it('removes an old agent once its copy is Ready, then the old home, and settles', async () => {
+      const inBoth = world(
+        moved(wasShared),
+        [],
+        [agent('agentplane-pool-pro', true), agent('tenant-acme', true)],
+      );
+      await reconcileTenant('acme', inBoth.deps);
+      assert.deepEqual(inBoth.removed, ['AgentInstance/agentplane-pool-pro/support']);
+
+      const onlyNew = world(moved(wasShared), [], [agent('tenant-acme', true)]);
+      assert.equal(await reconcileTenant('acme', onlyNew.deps), undefined);
+      assert.deepEqual(onlyNew.removed.sort(), [
+        'NetworkPolicy/agentplane-pool-pro/tenant-acme-isolation',
+        'Role/agentplane-pool-pro/tenant-acme-runtime',
+        'RoleBinding/agentplane-pool-pro/tenant-acme-runtime',
+        'ServiceAccount/agentplane-pool-pro/tenant-acme-runtime',
+      ]);
+      const status = onlyNew.statuses[0]?.status as { home: { namespace: string }; moving?: unknown };
+      assert.equal(status.home.namespace, 'tenant-acme');
+      assert.equal(status.moving, undefined);
+      assert.ok(onlyNew.log.includes('Normal:Moved'));
+    });
   });
 });

@@ -1,8 +1,15 @@
 // Tenant → its home: namespace (own or pool), quota and limits, network isolation, runtime identity.
 // Level-based: reads the Tenant from the cache, makes each fact true, writes status once at the end.
 
-import { apiVersion, InvalidTenantSpecError, type Tenant, type TenantStatus } from '@agentplane/crds';
+import {
+  type AgentInstance,
+  apiVersion,
+  InvalidTenantSpecError,
+  type Tenant,
+  type TenantStatus,
+} from '@agentplane/crds';
 import type { V1OwnerReference } from '@kubernetes/client-node';
+import type { ReconcileResult } from '../../kube/result.ts';
 import {
   type Desired,
   desiredLimitRange,
@@ -15,6 +22,7 @@ import {
   desiredServiceAccount,
   type PlatformEgress,
 } from './desired.ts';
+import { continueMove, moveStatus } from './move.ts';
 import { labels, managedBy, planTenant, type TenantPlan } from './plan.ts';
 import { type ConditionFact, type StepOutcome, summarizeTenant } from './status.ts';
 
@@ -23,7 +31,9 @@ export const tenantFinalizer = 'agentplane.io/tenant-cleanup';
 /** What the reconcile may do to the world; the controller wires these to the API server. */
 export interface TenantActions {
   /** Server-side apply; a no-op when the live object already holds every desired field. */
-  apply(object: Desired): Promise<void>;
+  apply(object: Desired, options?: { fieldManager?: string }): Promise<void>;
+  /** Deletes an object the operator made, if it exists. */
+  remove(object: Pick<Desired, 'apiVersion' | 'kind' | 'metadata'>): Promise<void>;
   ensureFinalizer(tenant: Tenant, finalizer: string): Promise<void>;
   removeFinalizer(tenant: Tenant, finalizer: string): Promise<void>;
   /** Writes status with conditions merged (transition times kept); a no-op when nothing changed. */
@@ -37,7 +47,8 @@ export interface TenantActions {
 
 export interface TenantReconcileDeps {
   getTenant(name: string): Tenant | undefined;
-  countAgentInstances(tenant: string): number;
+  /** Every AgentInstance naming this tenant, in any namespace. */
+  agentInstancesOf(tenant: string): AgentInstance[];
   /** Names of ConfigMaps/Secrets the tenant's runtime may read (its agents' config). */
   runtimeObjectNames(tenant: string): string[];
   /** Clean-ups outside Kubernetes that deletion must finish first (Vault, Kafka: issue 4). */
@@ -48,10 +59,16 @@ export interface TenantReconcileDeps {
   actions: TenantActions;
 }
 
-export async function reconcileTenant(name: string, deps: TenantReconcileDeps): Promise<void> {
+/** While a tenant moves, look again this often: the agents' readiness is not a tenant event. */
+export const moveRequeueMs = 2_000;
+
+export async function reconcileTenant(name: string, deps: TenantReconcileDeps): Promise<ReconcileResult> {
   const tenant = deps.getTenant(name);
-  if (!tenant) return; // gone: owner references let the garbage collector remove its children
-  if (tenant.metadata.deletionTimestamp) return finalizeTenant(tenant, deps);
+  if (!tenant) return undefined; // gone: owner references let the garbage collector remove its children
+  if (tenant.metadata.deletionTimestamp) {
+    await finalizeTenant(tenant, deps);
+    return undefined;
+  }
   await deps.actions.ensureFinalizer(tenant, tenantFinalizer);
 
   let plan: TenantPlan;
@@ -66,9 +83,10 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
       message: error.message,
     };
     deps.actions.event(tenant, 'Warning', 'InvalidSpec', error.message);
-    return deps.actions.writeStatus(tenant, { observedGeneration: generation(tenant), phase: 'Degraded' }, [
+    await deps.actions.writeStatus(tenant, { observedGeneration: generation(tenant), phase: 'Degraded' }, [
       invalid,
     ]);
+    return undefined;
   }
 
   const owner = ownerOf(tenant);
@@ -117,20 +135,40 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
     ]),
   ];
 
-  const { phase, conditions } = summarizeTenant(steps, { suspended: plan.suspended, moving: false });
+  // A new tier or isolation can mean a new home: move there once it is built.
+  const previous = tenant.status?.home;
+  const moving = previous !== undefined && previous.namespace !== plan.namespace;
+  const built = failures.length === 0;
+  const progress =
+    moving && built
+      ? await continueMove(previous, plan, deps.agentInstancesOf(plan.name), deps.actions)
+      : undefined;
+  const stillMoving = moving && !progress?.done;
+  if (moving && progress?.done)
+    deps.actions.event(tenant, 'Normal', 'Moved', `moved from ${previous.namespace} to ${plan.namespace}`);
+
+  const { phase, conditions } = summarizeTenant(steps, { suspended: plan.suspended, moving: stillMoving });
+  const home = stillMoving
+    ? previous
+    : { namespace: plan.namespace, isolation: plan.isolation, tier: plan.tier };
+  const startedAt = tenant.status?.moving?.startedAt ?? new Date().toISOString();
   await deps.actions.writeStatus(
     tenant,
     {
       observedGeneration: generation(tenant),
       phase,
-      namespace: plan.namespace,
-      home: { namespace: plan.namespace, isolation: plan.isolation, tier: plan.tier },
-      agentInstances: deps.countAgentInstances(plan.name),
+      namespace: home.namespace,
+      home,
+      ...(stillMoving
+        ? { moving: moveStatus(previous, plan, startedAt, progress?.step ?? 'BuildingNewHome') }
+        : {}),
+      agentInstances: deps.agentInstancesOf(plan.name).length,
     },
     conditions,
   );
   if (failures.length > 0)
     throw new AggregateError(failures, `tenant ${name}: ${failures.length} step(s) failed`);
+  return stillMoving ? { requeueAfterMs: moveRequeueMs } : undefined;
 }
 
 async function finalizeTenant(tenant: Tenant, deps: TenantReconcileDeps): Promise<void> {
