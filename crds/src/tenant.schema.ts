@@ -228,6 +228,18 @@ export const TenantStatusSchema = Type.Object(
     ),
     home: Type.Optional(TenantHomeSchema),
     moving: Type.Optional(TenantMoveSchema),
+    topics: Type.Optional(
+      Type.Object(
+        {
+          events: Type.String({ description: 'Kafka topic of the results and usage events of every agent.' }),
+          deadLetter: Type.String({ description: 'Kafka topic of the messages that could not be processed.' }),
+        },
+        {
+          description:
+            "The tenant's Kafka topics, so the control plane and the runtime read them instead of guessing.",
+        },
+      ),
+    ),
     agentInstances: Type.Optional(
       Type.Integer({ description: 'Number of AgentInstances of this tenant.', format: 'int32', minimum: 0 }),
     ),

@@ -11,6 +11,7 @@ import { platformEgress, runtimeDefaults } from './defaults.ts';
 import { createKubeClient, isNotFound, type KubeClient } from './kube/client.ts';
 import { createManager } from './kube/manager.ts';
 import { createMetrics } from './kube/metrics.ts';
+import { createTopicAdmin } from './messaging/kafka-admin.ts';
 
 async function main(): Promise<void> {
   let config: OperatorConfig;
@@ -51,13 +52,20 @@ async function main(): Promise<void> {
     },
   });
   const world = createWorld(manager, client, { keda, log });
+  const topics = createTopicAdmin({
+    brokers: [...config.kafkaBrokers],
+    clientId: 'agentplane-operator',
+    logLevel: 'nothing',
+  });
   addTenantController(manager, world, {
     concurrency: config.concurrency,
+    topics,
     egress: platformEgress,
     poolQuota: { cpu: config.poolCpu, memory: config.poolMemory, pods: config.poolPods },
   });
   addAgentInstanceController(manager, world, {
     concurrency: config.concurrency,
+    topics,
     runtime: runtimeDefaults(config.runtimeImage, {
       kafkaBrokers: config.kafkaBrokers.join(','),
       vaultAddr: config.runtimeVaultAddr,
@@ -68,6 +76,7 @@ async function main(): Promise<void> {
   await manager.start();
   log.info({ port: manager.port(), keda, identity: manager.identity }, 'operator started');
   await manager.whenStopped();
+  await topics.close();
 }
 
 /** KEDA's ScaledObject CRD decides between Kafka-lag scaling and a CPU HPA. */

@@ -3,8 +3,9 @@
 // instances that break their tenant's rules are refused with a reason and an Event.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
 import { stringify } from 'yaml';
-import { uniqueName } from '../../helpers/env.ts';
+import { testbedEnv, uniqueName } from '../../helpers/env.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { kubectl, kubectlOk } from '../../helpers/kubectl.ts';
 import { operatorSuite } from '../../helpers/operator.ts';
@@ -62,6 +63,13 @@ describe('operator: agent instances', () => {
     );
     assert.equal(config.prompt.system, 'You are ACME support.');
     assert.equal(config.topics.inbound, `agentplane.${globex}.agent.support.inbound`);
+    const admin = new Kafka({
+      brokers: testbedEnv('KAFKA_BROKERS').split(','),
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+    const topics = await admin.listTopics().finally(() => admin.disconnect());
+    assert.ok(topics.includes(config.topics.inbound), 'the inbound topic exists before the runtime starts');
 
     const instance = await getJson(['agentinstance', 'support', '-n', ns]);
     assert.equal(instance.status.phase, 'Ready');

@@ -2,8 +2,9 @@
 // tenant's runtime identity cannot read another tenant's secrets, and deletion removes everything.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
 import { stringify } from 'yaml';
-import { uniqueName } from '../../helpers/env.ts';
+import { testbedEnv, uniqueName } from '../../helpers/env.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { kubectl, kubectlOk } from '../../helpers/kubectl.ts';
 import { operatorSuite } from '../../helpers/operator.ts';
@@ -23,6 +24,20 @@ async function waitReady(resource: string, timeout = '60s', namespace?: string):
 // biome-ignore lint/suspicious/noExplicitAny: tests walk wire-format JSON returned by kubectl
 async function getJson<T = Record<string, any>>(args: string[]): Promise<T> {
   return JSON.parse(await kubectlOk(['get', ...args, '-o', 'json'])) as T;
+}
+
+/** Topics on the test bed's broker whose names start with `prefix`, sorted. */
+async function kafkaTopics(prefix: string): Promise<string[]> {
+  const admin = new Kafka({
+    brokers: testbedEnv('KAFKA_BROKERS').split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    return (await admin.listTopics()).filter((t) => t.startsWith(prefix)).sort();
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 describe('operator: tenants', () => {
@@ -172,5 +187,10 @@ describe('operator: tenants', () => {
       what: `namespace tenant-${globex} to be deleted`,
       timeoutMs: 60_000,
     });
+    assert.deepEqual(
+      await kafkaTopics(`agentplane.${globex}.`),
+      [],
+      'the finalizer removed its Kafka topics',
+    );
   });
 });

@@ -7,11 +7,14 @@ import type { Manager } from '../../kube/manager.ts';
 import { toOwner } from '../../kube/owner.ts';
 import { generationChanged, metadataChanged, or } from '../../kube/predicates.ts';
 import { type KubeObject, objectKey } from '../../kube/resource.ts';
+import type { TopicAdmin } from '../../messaging/kafka-admin.ts';
+import { desiredInboundTopic, ensureTopics } from '../tenant/topics.ts';
 import type { World } from '../world.ts';
 import type { RuntimeDefaults } from './desired.ts';
 import { reconcileAgentInstance } from './reconcile.ts';
 
 export interface AgentInstanceControllerSettings {
+  topics: TopicAdmin;
   concurrency: number;
   runtime: RuntimeDefaults;
   keda: { available: boolean; bootstrapServers: string };
@@ -51,6 +54,8 @@ export function addAgentInstanceController(
         instancesOf,
         getDeployment: (namespace, name) =>
           children.get('Deployment')?.get(`${namespace}/${name}`) as V1Deployment | undefined,
+        ensureInboundTopic: (tenant, instance, messaging) =>
+          ensureTopics([desiredInboundTopic(tenant, instance, messaging)], settings.topics),
         runtime: settings.runtime,
         keda: settings.keda,
         actions: world,

@@ -28,7 +28,12 @@ function instance(
   };
 }
 
-function world(opts: { tenant?: Tenant; instances: AgentInstance[]; deployment?: V1Deployment }) {
+function world(opts: {
+  tenant?: Tenant;
+  instances: AgentInstance[];
+  deployment?: V1Deployment;
+  kafkaDown?: boolean;
+}) {
   const applied: Desired[] = [];
   const removed: string[] = [];
   const statuses: Array<{ status: Record<string, unknown>; conditions: ConditionFact[] }> = [];
@@ -39,6 +44,15 @@ function world(opts: { tenant?: Tenant; instances: AgentInstance[]; deployment?:
     getTenant: (name) => (opts.tenant?.metadata.name === name ? opts.tenant : undefined),
     instancesOf: () => opts.instances,
     getDeployment: () => opts.deployment,
+    ensureInboundTopic: async (tenantName, instanceName) =>
+      opts.kafkaDown
+        ? { type: 'MessagingReady', status: 'False', reason: 'KafkaUnavailable', message: 'no broker' }
+        : {
+            type: 'MessagingReady',
+            status: 'True',
+            reason: 'TopicsReady',
+            message: `${tenantName}/${instanceName}`,
+          },
     runtime: {
       image: 'runtime:test',
       env: {},
@@ -138,6 +152,16 @@ describe('reconcileAgentInstance', () => {
     await reconcileAgentInstance('agentplane-pool-pro/support', w.deps);
     assert.equal(condition(w, 'Ready')?.reason, 'QuotaExceeded');
     assert.match(condition(w, 'Available')?.message ?? '', /exceeded quota: agentplane-pool/);
+  });
+
+  it('deploys nothing while its inbound topic cannot be made, and retries', async () => {
+    const w = world({ tenant: tenant(), instances: [instance('support')], kafkaDown: true });
+    await assert.rejects(reconcileAgentInstance('agentplane-pool-pro/support', w.deps), /no broker/);
+    assert.deepEqual(
+      w.applied.map((o) => o.kind),
+      ['AgentInstance'],
+    );
+    assert.equal(condition(w, 'Ready')?.reason, 'KafkaUnavailable');
   });
 
   it('holds a paused instance at zero and calls that Ready', async () => {

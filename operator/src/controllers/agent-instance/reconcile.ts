@@ -16,6 +16,7 @@ import { topicNames } from '../../../../shared/src/naming.ts';
 import type { Desired } from '../tenant/desired.ts';
 import { planTenant } from '../tenant/plan.ts';
 import type { ConditionFact } from '../tenant/status.ts';
+import type { MessagingSettings } from '../tenant/topics.ts';
 import {
   type AgentPlan,
   desiredAutoscaler,
@@ -43,6 +44,8 @@ export interface AgentReconcileDeps {
   /** Every AgentInstance naming this tenant, in any namespace. */
   instancesOf(tenant: string): AgentInstance[];
   getDeployment(namespace: string, name: string): V1Deployment | undefined;
+  /** Makes the instance's inbound topic exist with its tenant's messaging settings. */
+  ensureInboundTopic(tenant: string, instance: string, settings: MessagingSettings): Promise<ConditionFact>;
   runtime: RuntimeDefaults;
   keda: { available: boolean; bootstrapServers: string };
   actions: AgentActions;
@@ -75,6 +78,21 @@ export async function reconcileAgentInstance(key: string, deps: AgentReconcileDe
   }
 
   const plan = planAgent(instance, tenant);
+  // No runtime without its inbound topic: it would only crash-loop.
+  const messaging = await deps.ensureInboundTopic(
+    plan.tenant,
+    plan.name,
+    effectiveTenantSettings(tenant.spec),
+  );
+  if (messaging.status !== 'True') {
+    deps.actions.event(instance, 'Warning', messaging.reason, messaging.message);
+    await deps.actions.writeStatus(instance, { observedGeneration: generation, phase: 'Provisioning' }, [
+      messaging,
+      { type: 'Ready', status: 'False', reason: messaging.reason, message: messaging.message },
+    ]);
+    if (messaging.reason === 'KafkaUnavailable') throw new Error(messaging.message);
+    return;
+  }
   const owner = ownerOf(instance);
   await deps.actions.apply(desiredConfigMap(plan, owner));
   await deps.actions.apply(desiredDeployment(plan, owner, deps.runtime));
@@ -104,7 +122,8 @@ export async function reconcileAgentInstance(key: string, deps: AgentReconcileDe
   }
 
   const deployment = deps.getDeployment(plan.namespace, `agent-${plan.name}`);
-  const { phase, conditions } = summarizeAgent(plan, instance, tenant, deployment);
+  const { phase, conditions: workload } = summarizeAgent(plan, instance, tenant, deployment);
+  const conditions = [messaging, ...workload];
   await deps.actions.writeStatus(
     instance,
     {

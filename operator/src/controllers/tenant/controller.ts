@@ -6,12 +6,15 @@ import type { Manager } from '../../kube/manager.ts';
 import { toOwner } from '../../kube/owner.ts';
 import { generationChanged, metadataChanged, or } from '../../kube/predicates.ts';
 import type { KubeObject } from '../../kube/resource.ts';
+import type { TopicAdmin } from '../../messaging/kafka-admin.ts';
 import type { World } from '../world.ts';
 import type { PlatformEgress } from './desired.ts';
 import type { TenantPlan } from './plan.ts';
 import { reconcileTenant } from './reconcile.ts';
+import { deleteTenantTopics, desiredTenantTopics, ensureTopics } from './topics.ts';
 
 export interface TenantControllerSettings {
+  topics: TopicAdmin;
   concurrency: number;
   egress: PlatformEgress[];
   poolQuota: TenantPlan['quota'];
@@ -49,7 +52,13 @@ export function addTenantController(manager: Manager, world: World, settings: Te
         agentInstancesOf: (tenant) => agentInstances.byIndex('tenant', tenant),
         runtimeObjectNames: (tenant) =>
           agentInstances.byIndex('tenant', tenant).map((ai) => `agent-${ai.metadata.name}-config`),
-        cleanups: [],
+        cleanups: [
+          async (tenant) => {
+            await deleteTenantTopics(tenant.metadata.name, settings.topics);
+          },
+        ],
+        ensureTenantTopics: (tenant, messaging) =>
+          ensureTopics(desiredTenantTopics(tenant, messaging), settings.topics),
         egress: settings.egress,
         poolQuota: settings.poolQuota,
         actions: world,

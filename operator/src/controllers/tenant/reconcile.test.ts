@@ -18,7 +18,12 @@ function tenant(
 }
 
 /** Records what the reconcile asked for; `failKinds` makes applies of those kinds fail. */
-function world(current: Tenant, failKinds: string[] = [], instances: AgentInstance[] = []) {
+function world(
+  current: Tenant,
+  failKinds: string[] = [],
+  instances: AgentInstance[] = [],
+  kafkaDown = false,
+) {
   const applied: Desired[] = [];
   const removed: string[] = [];
   const statuses: Array<{ status: Record<string, unknown>; conditions: ConditionFact[] }> = [];
@@ -26,6 +31,12 @@ function world(current: Tenant, failKinds: string[] = [], instances: AgentInstan
   const deps: TenantReconcileDeps = {
     getTenant: (name) => (name === current.metadata.name ? current : undefined),
     agentInstancesOf: () => instances,
+    ensureTenantTopics: async (_tenant, settings) => {
+      log.push(`topics:${settings.messaging.partitions}`);
+      return kafkaDown
+        ? { type: 'MessagingReady', status: 'False', reason: 'KafkaUnavailable', message: 'no broker' }
+        : { type: 'MessagingReady', status: 'True', reason: 'TopicsReady', message: 'in place' };
+    },
     runtimeObjectNames: () => ['agent-support-config'],
     cleanups: [async () => void log.push('cleanup')],
     egress: [],
@@ -72,7 +83,13 @@ describe('reconcileTenant', () => {
     });
     assert.deepEqual(
       written?.conditions.map((c) => `${c.type}=${c.status}`),
-      ['NamespaceReady=True', 'QuotaApplied=True', 'NetworkIsolated=True', 'Ready=True'],
+      [
+        'NamespaceReady=True',
+        'QuotaApplied=True',
+        'NetworkIsolated=True',
+        'MessagingReady=True',
+        'Ready=True',
+      ],
     );
   });
 
@@ -93,6 +110,23 @@ describe('reconcileTenant', () => {
     assert.equal(ready?.status, 'False');
     assert.match(ready?.message ?? '', /NetworkIsolated: NetworkPolicy forbidden/);
     assert.ok(w.log.includes('Warning:NetworkIsolatedFailed'));
+  });
+
+  it('keeps the Kubernetes home when Kafka is down, reports it, and retries', async () => {
+    const w = world(tenant({ tier: 'enterprise', messaging: { partitions: 6 } }), [], [], true);
+    await assert.rejects(reconcileTenant('acme', w.deps), /1 step\(s\) failed/);
+    assert.ok(w.log.includes('topics:6'), 'the spec reaches the topics');
+    assert.ok(
+      w.applied.some((o) => o.kind === 'NetworkPolicy'),
+      'the rest of the home is still built',
+    );
+    const messaging = w.statuses[0]?.conditions.find((c) => c.type === 'MessagingReady');
+    assert.equal(messaging?.reason, 'KafkaUnavailable');
+    assert.ok(w.log.includes('Warning:KafkaUnavailable'));
+    assert.deepEqual((w.statuses[0]?.status as { topics: unknown }).topics, {
+      events: 'agentplane.acme.events',
+      deadLetter: 'agentplane.acme.dlq',
+    });
   });
 
   it('runs the clean-ups before releasing a deleted tenant, and only then', async () => {

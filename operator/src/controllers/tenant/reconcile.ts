@@ -1,13 +1,16 @@
-// Tenant → its home: namespace (own or pool), quota and limits, network isolation, runtime identity.
+// Tenant → its home: namespace (own or pool), quota and limits, network isolation, runtime identity,
+// Kafka topics.
 // Level-based: reads the Tenant from the cache, makes each fact true, writes status once at the end.
 
 import {
   type AgentInstance,
   apiVersion,
+  effectiveTenantSettings,
   InvalidTenantSpecError,
   type Tenant,
   type TenantStatus,
 } from '@agentplane/crds';
+import { topicNames } from '@agentplane/shared';
 import type { V1OwnerReference } from '@kubernetes/client-node';
 import type { ReconcileResult } from '../../kube/result.ts';
 import {
@@ -25,6 +28,7 @@ import {
 import { continueMove, moveStatus } from './move.ts';
 import { labels, managedBy, planTenant, type TenantPlan } from './plan.ts';
 import { type ConditionFact, type StepOutcome, summarizeTenant } from './status.ts';
+import type { MessagingSettings } from './topics.ts';
 
 export const tenantFinalizer = 'agentplane.io/tenant-cleanup';
 
@@ -51,8 +55,10 @@ export interface TenantReconcileDeps {
   agentInstancesOf(tenant: string): AgentInstance[];
   /** Names of ConfigMaps/Secrets the tenant's runtime may read (its agents' config). */
   runtimeObjectNames(tenant: string): string[];
-  /** Clean-ups outside Kubernetes that deletion must finish first (Vault, Kafka: issue 4). */
+  /** Clean-ups outside Kubernetes that deletion must finish first (Kafka topics; Vault next). */
   cleanups: Array<(tenant: Tenant) => Promise<void>>;
+  /** Makes the tenant's events and dead-letter topics exist as specified (the MessagingReady step). */
+  ensureTenantTopics(tenant: string, settings: MessagingSettings): Promise<StepOutcome>;
   egress: PlatformEgress[];
   /** The quota of each tier's shared pool namespace. */
   poolQuota: TenantPlan['quota'];
@@ -108,6 +114,17 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
     }
   };
 
+  // Kafka is outside the cluster: when it is down the tenant's Kubernetes home is still kept, and
+  // the reconcile is retried with backoff; a refusal (e.g. shrinking partitions) waits for the spec.
+  const messagingStep = async (): Promise<StepOutcome> => {
+    const outcome = await deps.ensureTenantTopics(plan.name, effectiveTenantSettings(tenant.spec));
+    if (outcome.status !== 'True') {
+      deps.actions.event(tenant, 'Warning', outcome.reason, outcome.message);
+      if (outcome.reason === 'KafkaUnavailable') failures.push(new Error(outcome.message));
+    }
+    return outcome;
+  };
+
   const dedicated = plan.isolation === 'dedicated';
   const steps = [
     await step('NamespaceReady', dedicated ? 'Dedicated' : 'SharedPool', `home namespace ${plan.namespace}`, [
@@ -133,6 +150,7 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
     await step('NetworkIsolated', 'DefaultDeny', 'default-deny with platform egress only', [
       desiredNetworkPolicy(plan, meta, deps.egress),
     ]),
+    await messagingStep(),
   ];
 
   // A new tier or isolation can mean a new home: move there once it is built.
@@ -162,6 +180,7 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
       ...(stillMoving
         ? { moving: moveStatus(previous, plan, startedAt, progress?.step ?? 'BuildingNewHome') }
         : {}),
+      topics: { events: topicNames.events(plan.name), deadLetter: topicNames.deadLetter(plan.name) },
       agentInstances: deps.agentInstancesOf(plan.name).length,
     },
     conditions,
