@@ -232,7 +232,9 @@ export const TenantStatusSchema = Type.Object(
       Type.Object(
         {
           events: Type.String({ description: 'Kafka topic of the results and usage events of every agent.' }),
-          deadLetter: Type.String({ description: 'Kafka topic of the messages that could not be processed.' }),
+          deadLetter: Type.String({
+            description: 'Kafka topic of the messages that could not be processed.',
+          }),
         },
         {
           description:

@@ -123,7 +123,7 @@ describe('reconcileTenant', () => {
     const messaging = w.statuses[0]?.conditions.find((c) => c.type === 'MessagingReady');
     assert.equal(messaging?.reason, 'KafkaUnavailable');
     assert.ok(w.log.includes('Warning:KafkaUnavailable'));
-    assert.deepEqual((w.statuses[0]?.status as { topics: unknown }).topics, {
+    assert.deepEqual((w.statuses[0]?.status as { topics?: unknown } | undefined)?.topics, {
       events: 'agentplane.acme.events',
       deadLetter: 'agentplane.acme.dlq',
     });
