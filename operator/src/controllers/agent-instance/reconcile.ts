@@ -13,6 +13,7 @@ import {
 } from '@agentplane/crds';
 import type { V1Deployment, V1OwnerReference } from '@kubernetes/client-node';
 import { topicNames } from '../../../../shared/src/naming.ts';
+import type { ObjectWrites, StatusWrites } from '../actions.ts';
 import type { Desired } from '../tenant/desired.ts';
 import { planTenant } from '../tenant/plan.ts';
 import type { ConditionFact } from '../tenant/status.ts';
@@ -26,17 +27,8 @@ import {
   type RuntimeDefaults,
 } from './desired.ts';
 
-export interface AgentActions {
-  apply(object: Desired): Promise<void>;
-  /** Deletes the object if it exists (what the instance no longer needs, e.g. an autoscaler). */
-  remove(object: Pick<Desired, 'apiVersion' | 'kind' | 'metadata'>): Promise<void>;
-  writeStatus(
-    instance: AgentInstance,
-    status: Omit<AgentInstanceStatus, 'conditions'>,
-    conditions: ConditionFact[],
-  ): Promise<void>;
-  event(instance: AgentInstance, type: 'Normal' | 'Warning', reason: string, note: string): void;
-}
+export type AgentActions = ObjectWrites &
+  StatusWrites<AgentInstance, Omit<AgentInstanceStatus, 'conditions'>>;
 
 export interface AgentReconcileDeps {
   getAgentInstance(namespace: string, name: string): AgentInstance | undefined;

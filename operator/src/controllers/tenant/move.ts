@@ -3,13 +3,11 @@
 // is Ready, and the old home is removed when no agent is left in it. Each call takes the next steps
 // that are possible now and says whether the move is finished; it is safe to repeat at any point.
 import type { AgentInstance, TenantHome, TenantMove } from '@agentplane/crds';
+import type { ObjectWrites } from '../actions.ts';
 import type { Desired } from './desired.ts';
 import { runtimeServiceAccount, type TenantPlan } from './plan.ts';
 
-export interface MoveActions {
-  apply(object: Desired, options?: { fieldManager?: string }): Promise<void>;
-  remove(object: Pick<Desired, 'apiVersion' | 'kind' | 'metadata'>): Promise<void>;
-}
+export type MoveActions = ObjectWrites;
 
 export interface MoveProgress {
   done: boolean;

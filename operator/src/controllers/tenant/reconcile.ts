@@ -13,6 +13,7 @@ import {
 import { topicNames } from '@agentplane/shared';
 import type { V1OwnerReference } from '@kubernetes/client-node';
 import type { ReconcileResult } from '../../kube/result.ts';
+import type { ObjectWrites, StatusWrites } from '../actions.ts';
 import {
   type Desired,
   desiredLimitRange,
@@ -27,26 +28,15 @@ import {
 } from './desired.ts';
 import { continueMove, moveStatus } from './move.ts';
 import { labels, managedBy, planTenant, type TenantPlan } from './plan.ts';
-import { type ConditionFact, type StepOutcome, summarizeTenant } from './status.ts';
+import { type StepOutcome, summarizeTenant } from './status.ts';
 import type { MessagingSettings } from './topics.ts';
 
 export const tenantFinalizer = 'agentplane.io/tenant-cleanup';
 
 /** What the reconcile may do to the world; the controller wires these to the API server. */
-export interface TenantActions {
-  /** Server-side apply; a no-op when the live object already holds every desired field. */
-  apply(object: Desired, options?: { fieldManager?: string }): Promise<void>;
-  /** Deletes an object the operator made, if it exists. */
-  remove(object: Pick<Desired, 'apiVersion' | 'kind' | 'metadata'>): Promise<void>;
+export interface TenantActions extends ObjectWrites, StatusWrites<Tenant, Omit<TenantStatus, 'conditions'>> {
   ensureFinalizer(tenant: Tenant, finalizer: string): Promise<void>;
   removeFinalizer(tenant: Tenant, finalizer: string): Promise<void>;
-  /** Writes status with conditions merged (transition times kept); a no-op when nothing changed. */
-  writeStatus(
-    tenant: Tenant,
-    status: Omit<TenantStatus, 'conditions'>,
-    conditions: ConditionFact[],
-  ): Promise<void>;
-  event(tenant: Tenant, type: 'Normal' | 'Warning', reason: string, note: string): void;
 }
 
 export interface TenantReconcileDeps {
