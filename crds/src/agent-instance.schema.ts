@@ -1,13 +1,11 @@
 // The AgentInstance resource: the schema the API server validates with, and the types derived from it.
 import { type Static, Type } from '@sinclair/typebox';
-import type { apiVersion } from './group.ts';
 import {
   type CelRule,
   conditions,
+  customResource,
   dnsLabelPattern,
-  fixedString,
   nameIsDnsLabel,
-  objectMeta,
   stringEnum,
 } from './kube-schema.ts';
 
@@ -228,16 +226,10 @@ export const AgentInstanceStatusSchema = Type.Object(
   { description: 'What the operator observed; written only by the operator.' },
 );
 
-export const AgentInstanceSchema = Type.Object(
-  {
-    apiVersion: Type.Optional(
-      fixedString<typeof apiVersion>('API version of this object: agentplane.io/v1alpha1.'),
-    ),
-    kind: Type.Optional(fixedString<'AgentInstance'>('Kind of this object: AgentInstance.')),
-    metadata: objectMeta(),
-    spec: AgentInstanceSpecSchema,
-    status: Type.Optional(AgentInstanceStatusSchema),
-  },
+export const AgentInstanceSchema = customResource(
+  'AgentInstance',
+  AgentInstanceSpecSchema,
+  AgentInstanceStatusSchema,
   {
     description:
       "One agent running for one tenant, in the tenant's home namespace (its own when dedicated, " +

@@ -3,7 +3,8 @@
 // TypeBox's own `Union`/`Literal` would emit `anyOf` + `const`, which Kubernetes rejects, so enums
 // and quantities are declared here with `Type.Unsafe`: the JSON is what the API server gets and the
 // type parameter is what TypeScript sees.
-import { type SchemaOptions, type TArray, type TUnsafe, Type } from '@sinclair/typebox';
+import { type SchemaOptions, type TArray, type TSchema, type TUnsafe, Type } from '@sinclair/typebox';
+import type { apiVersion } from './group.ts';
 
 /** One CEL rule as the API server reads it (`x-kubernetes-validations`). */
 export interface CelRule {
@@ -107,6 +108,30 @@ export function objectMeta(): TUnsafe<ObjectMeta> {
 /** `apiVersion` or `kind`, typed as the one value it has for this resource. */
 export function fixedString<const T extends string>(description: string): TUnsafe<T> {
   return Type.Unsafe<T>({ type: 'string', description });
+}
+
+/**
+ * The envelope every agentplane resource shares — apiVersion, kind, metadata, spec, status — around
+ * its own spec and status schemas.
+ */
+export function customResource<const K extends string, Spec extends TSchema, Status extends TSchema>(
+  kind: K,
+  spec: Spec,
+  status: Status,
+  options: SchemaOptions,
+) {
+  return Type.Object(
+    {
+      apiVersion: Type.Optional(
+        fixedString<typeof apiVersion>('API version of this object: agentplane.io/v1alpha1.'),
+      ),
+      kind: Type.Optional(fixedString<K>(`Kind of this object: ${kind}.`)),
+      metadata: objectMeta(),
+      spec,
+      status: Type.Optional(status),
+    },
+    options,
+  );
 }
 
 export const conditionStatuses = ['True', 'False', 'Unknown'] as const;

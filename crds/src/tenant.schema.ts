@@ -1,13 +1,11 @@
 // The Tenant resource: the schema the API server validates with, and the types derived from it.
 import { type Static, Type } from '@sinclair/typebox';
-import type { apiVersion } from './group.ts';
 import {
   type CelRule,
   conditions,
+  customResource,
   dnsLabelPattern,
-  fixedString,
   nameIsDnsLabel,
-  objectMeta,
   positiveQuantity,
   stringEnum,
 } from './kube-schema.ts';
@@ -255,41 +253,30 @@ export const TenantStatusSchema = Type.Object(
   { description: 'What the operator observed; written only by the operator.' },
 );
 
-export const TenantSchema = Type.Object(
-  {
-    apiVersion: Type.Optional(
-      fixedString<typeof apiVersion>('API version of this object: agentplane.io/v1alpha1.'),
+export const TenantSchema = customResource('Tenant', TenantSpecSchema, TenantStatusSchema, {
+  description:
+    'A company that runs agents on agentplane. Its name is the tenant id everywhere: namespace, ' +
+    'Kafka topics, Vault path and database.',
+  'x-kubernetes-validations': [
+    ...nameIsDnsLabel(
+      'a Tenant',
+      40,
+      'it becomes the namespace tenant-<name>, topic names and the Vault path',
     ),
-    kind: Type.Optional(fixedString<'Tenant'>('Kind of this object: Tenant.')),
-    metadata: objectMeta(),
-    spec: TenantSpecSchema,
-    status: Type.Optional(TenantStatusSchema),
-  },
-  {
-    description:
-      'A company that runs agents on agentplane. Its name is the tenant id everywhere: namespace, ' +
-      'Kafka topics, Vault path and database.',
-    'x-kubernetes-validations': [
-      ...nameIsDnsLabel(
-        'a Tenant',
-        40,
-        'it becomes the namespace tenant-<name>, topic names and the Vault path',
-      ),
-      {
-        rule:
-          '!has(self.spec.secrets) || !has(self.spec.secrets.vaultPath) || ' +
-          "self.spec.secrets.vaultPath == 'tenants/' + self.metadata.name || " +
-          "self.spec.secrets.vaultPath.startsWith('tenants/' + self.metadata.name + '/')",
-        messageExpression:
-          "'spec.secrets.vaultPath must be tenants/' + self.metadata.name + ' or below it: the Vault policy of the tenant grants nothing else'",
-        message:
-          'spec.secrets.vaultPath must be tenants/<name> or below it: the Vault policy of the tenant grants nothing else',
-        fieldPath: '.spec.secrets.vaultPath',
-        reason: 'FieldValueForbidden',
-      },
-    ] satisfies CelRule[],
-  },
-);
+    {
+      rule:
+        '!has(self.spec.secrets) || !has(self.spec.secrets.vaultPath) || ' +
+        "self.spec.secrets.vaultPath == 'tenants/' + self.metadata.name || " +
+        "self.spec.secrets.vaultPath.startsWith('tenants/' + self.metadata.name + '/')",
+      messageExpression:
+        "'spec.secrets.vaultPath must be tenants/' + self.metadata.name + ' or below it: the Vault policy of the tenant grants nothing else'",
+      message:
+        'spec.secrets.vaultPath must be tenants/<name> or below it: the Vault policy of the tenant grants nothing else',
+      fieldPath: '.spec.secrets.vaultPath',
+      reason: 'FieldValueForbidden',
+    },
+  ] satisfies CelRule[],
+});
 
 export type Tier = Static<typeof TierSchema>;
 export type Isolation = Static<typeof IsolationSchema>;
