@@ -118,12 +118,18 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
     }
   }
 
+  // Identical events recorded at the same moment (two reconciles, one transition) must join one
+  // series, not each create an Event: the second waits for the first's create.
+  const creating = new Map<string, Promise<Series | undefined>>();
+
   return {
     async record(regarding, event) {
       const at = now();
       const objectKey =
         regarding.metadata?.uid ?? `${regarding.metadata?.namespace}/${regarding.metadata?.name}`;
       const key = JSON.stringify([objectKey, event.type, event.reason, event.action, event.note]);
+      const inFlight = creating.get(key);
+      if (inFlight) await inFlight;
       const entry = series.get(key);
       if (entry && at.getTime() - entry.lastObserved < seriesWindowMs) {
         entry.count += 1;
@@ -137,11 +143,16 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
         log.debug({ reason: event.reason, object: objectKey }, 'event dropped: too many for this object');
         return;
       }
-      const created = await create(regarding, event, at);
-      if (!created) return;
-      series.delete(key);
-      series.set(key, created);
-      if (series.size > maxCached) series.delete(series.keys().next().value ?? '');
+      // Waiters resume only once the new series is in place.
+      const pending = create(regarding, event, at).then((created) => {
+        if (!created) return created;
+        series.delete(key);
+        series.set(key, created);
+        if (series.size > maxCached) series.delete(series.keys().next().value ?? '');
+        return created;
+      });
+      creating.set(key, pending);
+      await pending.finally(() => creating.delete(key));
     },
     async flush() {
       await Promise.all([...series.values()].filter((entry) => entry.timer).map(writeSeries));
