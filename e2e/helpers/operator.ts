@@ -44,6 +44,14 @@ export async function operatorKubeconfig(): Promise<string> {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'agentplane-operator' },
       subjects: [{ kind: 'ServiceAccount', name: 'agentplane-operator', namespace: operatorNamespace }],
     },
+    // Vault reviews tenant runtimes' logins with the operator's tokens.
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'agentplane-operator-token-review' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
+      subjects: [{ kind: 'ServiceAccount', name: 'agentplane-operator', namespace: operatorNamespace }],
+    },
   ];
   await kubectlOk(['apply', '--server-side', '--field-manager=agentplane-e2e', '-f', '-'], {
     stdin: manifests.map((m) => stringify(m)).join('---\n'),
@@ -70,6 +78,13 @@ export async function operatorKubeconfig(): Promise<string> {
     }),
     { mode: 0o600 },
   );
+  return path;
+}
+
+/** The test bed's Vault token in a file, the way the chart mounts the operator's token. */
+export function vaultTokenFile(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'agentplane-vault-')), 'token');
+  writeFileSync(path, testbedEnv('VAULT_TOKEN'), { mode: 0o600 });
   return path;
 }
 
@@ -141,6 +156,8 @@ export function operatorSuite(env: Record<string, string> = {}): OperatorSuite {
     state.metricsUrl = `http://127.0.0.1:${port}/metrics`;
     state.operator = startOperator({
       KUBECONFIG: await operatorKubeconfig(),
+      VAULT_ADDR: testbedEnv('VAULT_ADDR'),
+      VAULT_TOKEN_FILE: vaultTokenFile(),
       OPERATOR_HTTP_ADDRESS: `127.0.0.1:${port}`,
       OPERATOR_IDENTITY: uniqueName('op'),
       OPERATOR_RESYNC: '5s',

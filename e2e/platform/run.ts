@@ -13,12 +13,17 @@ Object.assign(process.env, state.env);
 // Imported after the env is set: the helpers read KUBECONFIG from it.
 const { installCrds } = await import('../helpers/crds.ts');
 const { kubectlOk } = await import('../helpers/kubectl.ts');
-const { operatorKubeconfig } = await import('../helpers/operator.ts');
+const { operatorKubeconfig, vaultTokenFile } = await import('../helpers/operator.ts');
 
 await installCrds();
 const port = await freePort();
 const operator = spawn(process.execPath, [join(repoRoot, 'operator/src/main.ts')], {
-  env: { ...process.env, KUBECONFIG: await operatorKubeconfig(), OPERATOR_HTTP_ADDRESS: `127.0.0.1:${port}` },
+  env: {
+    ...process.env,
+    KUBECONFIG: await operatorKubeconfig(),
+    OPERATOR_HTTP_ADDRESS: `127.0.0.1:${port}`,
+    VAULT_TOKEN_FILE: vaultTokenFile(),
+  },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 let stopping = false;

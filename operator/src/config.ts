@@ -49,6 +49,24 @@ export const operatorSettings = {
     default: 'http://vault.agentplane-system:8200',
     description: 'the Vault address written into runtime pods',
   }),
+  vaultAddr: setting.url('VAULT_ADDR', {
+    example: 'http://vault.agentplane-system:8200',
+    optional: true,
+    description: "Vault for tenants' policies and roles; unset: no SecretsReady step",
+  }),
+  vaultTokenFile: setting.string('VAULT_TOKEN_FILE', {
+    example: '/var/run/secrets/vault/token',
+    optional: true,
+    description: "a file holding the operator's Vault token (never the token itself in the environment)",
+  }),
+  vaultKvMount: setting.string('VAULT_KV_MOUNT', { example: 'secret', default: 'secret' }),
+  vaultAuthMount: setting.string('VAULT_AUTH_MOUNT', { example: 'kubernetes', default: 'kubernetes' }),
+  vaultTokenTtl: setting.string('VAULT_RUNTIME_TOKEN_TTL', { example: '15m', default: '15m' }),
+  serviceAccount: setting.string('OPERATOR_SERVICE_ACCOUNT', {
+    example: 'agentplane-operator',
+    default: 'agentplane-operator',
+    description: "the operator's own ServiceAccount, whose tokens Vault uses to review runtime logins",
+  }),
   logLevel: setting.oneOf('LOG_LEVEL', logLevels, { example: 'info', default: 'info' }),
 };
 

@@ -1,6 +1,7 @@
 // The operator process: config → clients → world → controllers → leader election → start.
 // Wiring only; every decision lives in the controllers and the kube package.
 
+import { readFileSync } from 'node:fs';
 import { ConfigError, createLogger } from '@agentplane/shared';
 import { KubeConfig } from '@kubernetes/client-node';
 import { loadOperatorConfig, type OperatorConfig } from './config.ts';
@@ -12,6 +13,7 @@ import { createKubeClient, isNotFound, type KubeClient } from './kube/client.ts'
 import { createManager } from './kube/manager.ts';
 import { createMetrics } from './kube/metrics.ts';
 import { createTopicAdmin } from './messaging/kafka-admin.ts';
+import { createTenantVault, type TenantVault } from './vault/tenant-vault.ts';
 
 async function main(): Promise<void> {
   let config: OperatorConfig;
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
     },
   });
   const world = createWorld(manager, client, { keda, log });
+  const vault = tenantVault(config, kc, client);
   const topics = createTopicAdmin({
     brokers: [...config.kafkaBrokers],
     clientId: 'agentplane-operator',
@@ -60,6 +63,7 @@ async function main(): Promise<void> {
   addTenantController(manager, world, {
     concurrency: config.concurrency,
     topics,
+    ...(vault ? { vault } : {}),
     egress: platformEgress,
     poolQuota: { cpu: config.poolCpu, memory: config.poolMemory, pods: config.poolPods },
   });
@@ -77,6 +81,47 @@ async function main(): Promise<void> {
   log.info({ port: manager.port(), keda, identity: manager.identity }, 'operator started');
   await manager.whenStopped();
   await topics.close();
+}
+
+/**
+ * Vault is optional: without VAULT_ADDR the operator manages no Vault objects. Its token comes from a
+ * mounted file; Vault reviews runtime logins against this API server with a short-lived token of the
+ * operator's own ServiceAccount (which holds system:auth-delegator).
+ */
+function tenantVault(config: OperatorConfig, kc: KubeConfig, client: KubeClient): TenantVault | undefined {
+  if (!config.vaultAddr) return undefined;
+  if (!config.vaultTokenFile) {
+    throw new ConfigError([
+      'VAULT_TOKEN_FILE is required with VAULT_ADDR (e.g. VAULT_TOKEN_FILE=/var/run/secrets/vault/token)',
+    ]);
+  }
+  const cluster = kc.getCurrentCluster();
+  const caCert = cluster?.caData
+    ? Buffer.from(cluster.caData, 'base64').toString()
+    : cluster?.caFile
+      ? readFileSync(cluster.caFile, 'utf8')
+      : '';
+  return createTenantVault({
+    addr: config.vaultAddr,
+    token: readFileSync(config.vaultTokenFile, 'utf8').trim(),
+    kvMount: config.vaultKvMount,
+    authMount: config.vaultAuthMount,
+    tokenTtl: config.vaultTokenTtl,
+    kubernetes: {
+      host: cluster?.server ?? '',
+      caCert,
+      reviewerJwt: async () => {
+        const path = `/api/v1/namespaces/${config.namespace}/serviceaccounts/${config.serviceAccount}/token`;
+        const body = {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'TokenRequest',
+          spec: { expirationSeconds: 3600 },
+        };
+        const answer = await client.request<{ status: { token: string } }>({ method: 'POST', path, body });
+        return answer.status.token;
+      },
+    },
+  });
 }
 
 /** KEDA's ScaledObject CRD decides between Kafka-lag scaling and a CPU HPA. */

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
+import vault from 'node-vault';
 import { stringify } from 'yaml';
 import { testbedEnv, uniqueName } from '../../helpers/env.ts';
 import { eventually } from '../../helpers/eventually.ts';
@@ -122,6 +123,36 @@ describe('operator: tenants', () => {
       'nothing of the tenant is left in the pool',
     );
     assert.match(await kubectlOk(['describe', 'tenant', acme]), /Normal\s+Moved\s/);
+  });
+
+  it("lets a tenant's runtime log in to Vault and read its own secrets, and only those", async () => {
+    const root = vault({ endpoint: testbedEnv('VAULT_ADDR'), token: testbedEnv('VAULT_TOKEN') });
+    await root.write(`secret/data/tenants/${globex}/llm`, { data: { apiKey: 'sk-globex' } });
+    await root.write(`secret/data/tenants/${acme}/llm`, { data: { apiKey: 'sk-acme' } });
+    const secrets = (await getJson(['tenant', globex])).status.conditions.find(
+      (c: { type: string }) => c.type === 'SecretsReady',
+    );
+    assert.equal(secrets?.status, 'True');
+    assert.equal(secrets?.reason, 'PolicyWritten');
+
+    const sa = `tenant-${globex}-runtime`;
+    const jwt = JSON.parse(
+      await kubectlOk(['create', 'token', sa, '-n', `tenant-${globex}`, '--duration=10m', '-o', 'json']),
+    ).status.token;
+    const login = await vault({ endpoint: testbedEnv('VAULT_ADDR') }).kubernetesLogin({
+      mount_point: 'kubernetes',
+      role: `agentplane-tenant-${globex}`,
+      jwt,
+    });
+    const asGlobex = vault({ endpoint: testbedEnv('VAULT_ADDR'), token: login.auth.client_token });
+    assert.equal((await asGlobex.read(`secret/data/tenants/${globex}/llm`)).data.data.apiKey, 'sk-globex');
+    await assert.rejects(
+      asGlobex.read(`secret/data/tenants/${acme}/llm`),
+      (error: { response?: { statusCode?: number } }) => {
+        assert.equal(error.response?.statusCode, 403, "another tenant's path is forbidden");
+        return true;
+      },
+    );
   });
 
   it("keeps a tenant's runtime away from another tenant's secrets", async () => {

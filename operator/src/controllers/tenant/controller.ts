@@ -7,14 +7,17 @@ import { toOwner } from '../../kube/owner.ts';
 import { generationChanged, metadataChanged, or } from '../../kube/predicates.ts';
 import type { KubeObject } from '../../kube/resource.ts';
 import type { TopicAdmin } from '../../messaging/kafka-admin.ts';
+import type { TenantVault } from '../../vault/tenant-vault.ts';
 import type { World } from '../world.ts';
 import type { PlatformEgress } from './desired.ts';
-import type { TenantPlan } from './plan.ts';
+import { runtimeServiceAccount, type TenantPlan } from './plan.ts';
 import { reconcileTenant } from './reconcile.ts';
 import { deleteTenantTopics, desiredTenantTopics, ensureTopics } from './topics.ts';
 
 export interface TenantControllerSettings {
   topics: TopicAdmin;
+  /** Absent: Vault is not configured and tenants get no SecretsReady condition. */
+  vault?: TenantVault;
   concurrency: number;
   egress: PlatformEgress[];
   poolQuota: TenantPlan['quota'];
@@ -22,6 +25,7 @@ export interface TenantControllerSettings {
 
 export function addTenantController(manager: Manager, world: World, settings: TenantControllerSettings) {
   const { tenants, agentInstances, children } = world;
+  const { vault } = settings;
   const owned = [
     'Namespace',
     'ResourceQuota',
@@ -56,7 +60,21 @@ export function addTenantController(manager: Manager, world: World, settings: Te
           async (tenant) => {
             await deleteTenantTopics(tenant.metadata.name, settings.topics);
           },
+          async (tenant) => {
+            await settings.vault?.deleteTenant(tenant.metadata.name);
+          },
         ],
+        ...(vault
+          ? {
+              ensureTenantSecrets: (plan: TenantPlan, path: string) =>
+                vault.ensureTenant({
+                  tenant: plan.name,
+                  namespace: plan.namespace,
+                  serviceAccount: runtimeServiceAccount(plan.name),
+                  path,
+                }),
+            }
+          : {}),
         ensureTenantTopics: (tenant, messaging) =>
           ensureTopics(desiredTenantTopics(tenant, messaging), settings.topics),
         egress: settings.egress,

@@ -129,6 +129,28 @@ describe('reconcileTenant', () => {
     });
   });
 
+  it('reports Vault down as SecretsReady=False/VaultUnavailable, keeps the rest, and retries', async () => {
+    const w = world(tenant({ tier: 'enterprise', secrets: { vaultPath: 'tenants/acme/prod' } }));
+    const paths: string[] = [];
+    w.deps.ensureTenantSecrets = async (_plan, path) => {
+      paths.push(path);
+      return {
+        type: 'SecretsReady',
+        status: 'False',
+        reason: 'VaultUnavailable',
+        message: 'connect ECONNREFUSED',
+      };
+    };
+    await assert.rejects(reconcileTenant('acme', w.deps), /1 step\(s\) failed/);
+    assert.deepEqual(paths, ['tenants/acme/prod'], "the tenant's own path from spec.secrets");
+    assert.equal(
+      w.statuses[0]?.conditions.find((c) => c.type === 'SecretsReady')?.reason,
+      'VaultUnavailable',
+    );
+    assert.equal(w.statuses[0]?.conditions.find((c) => c.type === 'NamespaceReady')?.status, 'True');
+    assert.ok(w.log.includes('Warning:VaultUnavailable'));
+  });
+
   it('runs the clean-ups before releasing a deleted tenant, and only then', async () => {
     const w = world(tenant({ tier: 'pro' }, { deletionTimestamp: new Date() as unknown as string }));
     await reconcileTenant('acme', w.deps);

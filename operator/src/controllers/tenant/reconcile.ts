@@ -9,6 +9,7 @@ import {
   InvalidTenantSpecError,
   type Tenant,
   type TenantStatus,
+  tenantVaultPath,
 } from '@agentplane/crds';
 import { topicNames } from '@agentplane/shared';
 import type { V1OwnerReference } from '@kubernetes/client-node';
@@ -47,6 +48,8 @@ export interface TenantReconcileDeps {
   runtimeObjectNames(tenant: string): string[];
   /** Clean-ups outside Kubernetes that deletion must finish first (Kafka topics; Vault next). */
   cleanups: Array<(tenant: Tenant) => Promise<void>>;
+  /** The tenant's Vault policy and role (the SecretsReady step); absent when Vault is not configured. */
+  ensureTenantSecrets?: (plan: TenantPlan, vaultPath: string) => Promise<StepOutcome>;
   /** Makes the tenant's events and dead-letter topics exist as specified (the MessagingReady step). */
   ensureTenantTopics(tenant: string, settings: MessagingSettings): Promise<StepOutcome>;
   egress: PlatformEgress[];
@@ -115,6 +118,16 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
     return outcome;
   };
 
+  // Like Kafka: Vault down keeps the rest of the tenant working and the reconcile is retried.
+  const secretsStep = async (ensure: NonNullable<TenantReconcileDeps['ensureTenantSecrets']>) => {
+    const outcome = await ensure(plan, tenantVaultPath(plan.name, tenant.spec));
+    if (outcome.status !== 'True') {
+      deps.actions.event(tenant, 'Warning', outcome.reason, outcome.message);
+      failures.push(new Error(outcome.message));
+    }
+    return outcome;
+  };
+
   const dedicated = plan.isolation === 'dedicated';
   const steps = [
     await step('NamespaceReady', dedicated ? 'Dedicated' : 'SharedPool', `home namespace ${plan.namespace}`, [
@@ -141,6 +154,7 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
       desiredNetworkPolicy(plan, meta, deps.egress),
     ]),
     await messagingStep(),
+    ...(deps.ensureTenantSecrets ? [await secretsStep(deps.ensureTenantSecrets)] : []),
   ];
 
   // A new tier or isolation can mean a new home: move there once it is built.
