@@ -109,10 +109,17 @@ export interface OperatorProcess {
   kill(): Promise<void>;
 }
 
-/** Starts `operator/src/main.ts` as its own process, as the chart would run it. */
+/** Starts `operator/src/main.ts` as its own process, as the chart would run it, with the bed's Kafka and Vault. */
 export function startOperator(env: Record<string, string>): OperatorProcess {
   const child = spawn(process.execPath, [join(repoRoot, 'operator/src/main.ts')], {
-    env: { ...process.env, KAFKA_BROKERS: testbedEnv('KAFKA_BROKERS'), ...env },
+    // Every operator in the tests runs as in production: Kafka and Vault (token from a file) set.
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: testbedEnv('KAFKA_BROKERS'),
+      VAULT_ADDR: testbedEnv('VAULT_ADDR'),
+      VAULT_TOKEN_FILE: vaultTokenFile(),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -156,8 +163,6 @@ export function operatorSuite(env: Record<string, string> = {}): OperatorSuite {
     state.metricsUrl = `http://127.0.0.1:${port}/metrics`;
     state.operator = startOperator({
       KUBECONFIG: await operatorKubeconfig(),
-      VAULT_ADDR: testbedEnv('VAULT_ADDR'),
-      VAULT_TOKEN_FILE: vaultTokenFile(),
       OPERATOR_HTTP_ADDRESS: `127.0.0.1:${port}`,
       OPERATOR_IDENTITY: uniqueName('op'),
       OPERATOR_RESYNC: '5s',

@@ -1,6 +1,6 @@
 // The operator's settings: the only module that reads process.env. Every variable is documented
 // here with an example; a bad or missing one stops the start with all problems listed at once.
-import { type ConfigOf, logLevels, readConfig, setting } from '@agentplane/shared';
+import { ConfigError, type ConfigOf, logLevels, readConfig, setting } from '@agentplane/shared';
 
 export const operatorSettings = {
   kubeconfig: setting.string('KUBECONFIG', {
@@ -75,5 +75,12 @@ export type OperatorConfig = ConfigOf<typeof operatorSettings>;
 export function loadOperatorConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): OperatorConfig {
-  return readConfig(operatorSettings, env);
+  const config = readConfig(operatorSettings, env);
+  if (config.vaultAddr && !config.vaultTokenFile) {
+    throw new ConfigError([
+      'VAULT_TOKEN_FILE is required when VAULT_ADDR is set: the operator reads its Vault token from a file ' +
+        '(e.g. VAULT_TOKEN_FILE=/var/run/secrets/vault/token)',
+    ]);
+  }
+  return config;
 }

@@ -89,12 +89,8 @@ async function main(): Promise<void> {
  * operator's own ServiceAccount (which holds system:auth-delegator).
  */
 function tenantVault(config: OperatorConfig, kc: KubeConfig, client: KubeClient): TenantVault | undefined {
-  if (!config.vaultAddr) return undefined;
-  if (!config.vaultTokenFile) {
-    throw new ConfigError([
-      'VAULT_TOKEN_FILE is required with VAULT_ADDR (e.g. VAULT_TOKEN_FILE=/var/run/secrets/vault/token)',
-    ]);
-  }
+  // loadOperatorConfig refuses VAULT_ADDR without VAULT_TOKEN_FILE.
+  if (!config.vaultAddr || !config.vaultTokenFile) return undefined;
   const cluster = kc.getCurrentCluster();
   const caCert = cluster?.caData
     ? Buffer.from(cluster.caData, 'base64').toString()
