@@ -1,5 +1,7 @@
 // The tier table (ARCHITECTURE.md, "Tiers") as data, and the pure resolution of a tenant's
 // effective settings from its spec. The operator, the control plane and the flags read it from here.
+
+import { vaultNames } from '@agentplane/shared';
 import { type AgentInstanceSpec, type AgentType, agentTypes } from './agent-instance.schema.ts';
 import type { Isolation, TenantSpec, Tier } from './tenant.schema.ts';
 
@@ -133,7 +135,7 @@ export function effectiveTenantSettings(spec: TenantSpec): EffectiveTenantSettin
 
 /** The Vault path of a tenant's secrets: `spec.secrets.vaultPath`, default `tenants/<name>`. */
 export function tenantVaultPath(name: string, spec: TenantSpec): string {
-  return spec.secrets?.vaultPath ?? `tenants/${name}`;
+  return spec.secrets?.vaultPath ?? vaultNames.defaultPath(name);
 }
 
 export type TierViolationReason = 'AgentNotAllowed' | 'TierLimitExceeded' | 'CustomPromptNotAllowed';
