@@ -154,11 +154,20 @@ export interface OperatorSuite {
  * time: they share the Lease and the cluster), install the CRDs, start the operator with its
  * least-privilege identity; afterwards stop it and assert it exited cleanly.
  */
-export function operatorSuite(env: Record<string, string> = {}): OperatorSuite {
+export function operatorSuite(
+  env: Record<string, string> = {},
+  hooks: {
+    /** Runs holding the lock, before the operator starts (e.g. install what it detects at start). */
+    beforeStart?: () => Promise<void>;
+    /** Runs after the operator stopped, still holding the lock (undo beforeStart). */
+    afterStop?: () => Promise<void>;
+  } = {},
+): OperatorSuite {
   const state: { operator?: OperatorProcess; metricsUrl?: string; release?: () => void } = {};
   before(async () => {
     state.release = await exclusive('operator');
     await installCrds();
+    await hooks.beforeStart?.();
     const port = await freePort();
     state.metricsUrl = `http://127.0.0.1:${port}/metrics`;
     state.operator = startOperator({
@@ -171,7 +180,11 @@ export function operatorSuite(env: Record<string, string> = {}): OperatorSuite {
   });
   after(async () => {
     const code = await state.operator?.stop();
-    state.release?.();
+    try {
+      await hooks.afterStop?.();
+    } finally {
+      state.release?.();
+    }
     assert.equal(code, 0, `the operator exits cleanly on SIGTERM\n${state.operator?.output().slice(-2000)}`);
   });
   return {
