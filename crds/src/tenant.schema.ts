@@ -22,6 +22,10 @@ export const tenantPhases = [
   'Hibernating',
 ] as const;
 
+const vaultPathPattern = '^[a-z0-9]([-a-z0-9_]*[a-z0-9])?(/[a-z0-9]([-a-z0-9_]*[a-z0-9])?)*$';
+/** What a Kubernetes Secret accepts as a data key. */
+const secretKeyPattern = '^[-._a-zA-Z0-9]+$';
+
 export const TierSchema = stringEnum(tierNames, {
   description:
     'Commercial tier: basic, pro or enterprise. It sets the defaults for isolation, quota, the agent ' +
@@ -89,6 +93,47 @@ export const TenantQuotaSchema = Type.Object(
   },
 );
 
+/** A key of a secret in the tenant's Vault path: field `key` of the KV v2 secret at `<vaultPath>/<path>`. */
+export const VaultKeyRefSchema = Type.Object(
+  {
+    path: Type.Optional(
+      Type.String({
+        description:
+          'Secret below spec.secrets.vaultPath that holds the key, e.g. llm for tenants/acme/llm. ' +
+          'Unset: the secret at vaultPath itself.',
+        minLength: 1,
+        maxLength: 128,
+        pattern: vaultPathPattern,
+      }),
+    ),
+    key: Type.String({
+      description: 'Field of that KV v2 secret, e.g. apiKey.',
+      minLength: 1,
+      maxLength: 253,
+      pattern: secretKeyPattern,
+    }),
+  },
+  { description: "A key of one of the tenant's Vault secrets." },
+);
+
+export const ProjectedKeySchema = Type.Object(
+  {
+    ...VaultKeyRefSchema.properties,
+    secretKey: Type.Optional(
+      Type.String({
+        description: 'Key in the Kubernetes Secret. Unset: the same as key.',
+        minLength: 1,
+        maxLength: 253,
+        pattern: secretKeyPattern,
+      }),
+    ),
+  },
+  { description: "A Vault key copied into the tenant's Kubernetes Secret." },
+);
+
+/** CEL: the name a projected key gets in the Kubernetes Secret. */
+const secretKeyOf = (v: string) => `(has(${v}.secretKey) ? ${v}.secretKey : ${v}.key)`;
+
 export const TenantSecretsSchema = Type.Object(
   {
     vaultPath: Type.Optional(
@@ -98,11 +143,43 @@ export const TenantSecretsSchema = Type.Object(
           "below it, because the tenant's Vault policy only grants that subtree.",
         minLength: 1,
         maxLength: 256,
-        pattern: '^[a-z0-9]([-a-z0-9_]*[a-z0-9])?(/[a-z0-9]([-a-z0-9_]*[a-z0-9])?)*$',
+        pattern: vaultPathPattern,
+      }),
+    ),
+    required: Type.Optional(
+      Type.Array(VaultKeyRefSchema, {
+        description:
+          'Keys the tenant cannot run without. While one is absent SecretsReady is False with reason ' +
+          'SecretMissing, naming the key and its path; the operator looks again every refresh interval.',
+        maxItems: 50,
+      }),
+    ),
+    projected: Type.Optional(
+      Type.Array(ProjectedKeySchema, {
+        description:
+          'Keys copied into the Kubernetes Secret tenant-<name>-secrets in the home namespace, for what a ' +
+          'pod must have at start. Refreshed when the Vault version of a secret changes. Projected keys ' +
+          'are required too.',
+        maxItems: 50,
+        'x-kubernetes-validations': [
+          {
+            rule: `self.all(k, self.exists_one(o, ${secretKeyOf('o')} == ${secretKeyOf('k')}))`,
+            message:
+              'two projected keys would land under the same name in the Kubernetes Secret: give one of them a different secretKey',
+          },
+        ] satisfies CelRule[],
+      }),
+    ),
+    deleteOnTenantDeletion: Type.Optional(
+      Type.Boolean({
+        description:
+          'true: deleting the Tenant also destroys every version of the secrets under vaultPath. false ' +
+          '(default): the KV data stays, only the policy and role go.',
+        default: false,
       }),
     ),
   },
-  { description: "Where the tenant's secrets live in Vault." },
+  { description: "Where the tenant's secrets live in Vault and which of them it needs." },
 );
 
 export const TenantMessagingSchema = Type.Object(
@@ -240,6 +317,38 @@ export const TenantStatusSchema = Type.Object(
         },
       ),
     ),
+    secrets: Type.Optional(
+      Type.Object(
+        {
+          path: Type.String({
+            description: "KV v2 path of the tenant's secrets (below the operator's mount).",
+          }),
+          projectedSecret: Type.Optional(
+            Type.String({
+              description: 'Kubernetes Secret in the home namespace holding the projected keys.',
+            }),
+          ),
+          versions: Type.Optional(
+            Type.String({
+              description: 'Vault versions of the secrets the projected keys came from, e.g. llm=3.',
+              maxLength: 1024,
+            }),
+          ),
+        },
+        { description: "Where the tenant's secrets are read from and what was delivered." },
+      ),
+    ),
+    deletion: Type.Optional(
+      Type.Object(
+        {
+          remaining: Type.Array(Type.String({ description: 'One thing still to remove.', maxLength: 512 }), {
+            description: 'What deletion still has to remove, e.g. "Vault policy and role".',
+            maxItems: 20,
+          }),
+        },
+        { description: 'Set while the Tenant is being deleted: what is left to clean up.' },
+      ),
+    ),
     agentInstances: Type.Optional(
       Type.Integer({ description: 'Number of AgentInstances of this tenant.', format: 'int32', minimum: 0 }),
     ),
@@ -282,6 +391,8 @@ export type Tier = Static<typeof TierSchema>;
 export type Isolation = Static<typeof IsolationSchema>;
 export type TenantPhase = (typeof tenantPhases)[number];
 export type TenantQuota = Static<typeof TenantQuotaSchema>;
+export type VaultKeyRef = Static<typeof VaultKeyRefSchema>;
+export type ProjectedKey = Static<typeof ProjectedKeySchema>;
 export type TenantSecrets = Static<typeof TenantSecretsSchema>;
 export type TenantMessaging = Static<typeof TenantMessagingSchema>;
 export type TenantSpec = Static<typeof TenantSpecSchema>;

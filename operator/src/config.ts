@@ -25,6 +25,18 @@ export const operatorSettings = {
   }),
   concurrency: setting.integer('OPERATOR_CONCURRENCY', { example: '4', default: 4, min: 1, max: 64 }),
   resync: setting.duration('OPERATOR_RESYNC', { example: '10m', default: 600_000 }),
+  kubeQps: setting.integer('OPERATOR_KUBE_QPS', {
+    example: '50',
+    default: 50,
+    min: 1,
+    description: 'requests a second to the API server, on average (watches excluded)',
+  }),
+  kubeBurst: setting.integer('OPERATOR_KUBE_BURST', {
+    example: '100',
+    default: 100,
+    min: 1,
+    description: 'requests the operator may send at once before OPERATOR_KUBE_QPS paces it',
+  }),
   leaseDuration: setting.duration('OPERATOR_LEASE_DURATION', { example: '15s', default: 15_000 }),
   renewDeadline: setting.duration('OPERATOR_RENEW_DEADLINE', { example: '10s', default: 10_000 }),
   retryPeriod: setting.duration('OPERATOR_RETRY_PERIOD', { example: '2s', default: 2_000 }),
@@ -62,6 +74,12 @@ export const operatorSettings = {
   vaultKvMount: setting.string('VAULT_KV_MOUNT', { example: 'secret', default: 'secret' }),
   vaultAuthMount: setting.string('VAULT_AUTH_MOUNT', { example: 'kubernetes', default: 'kubernetes' }),
   vaultTokenTtl: setting.string('VAULT_RUNTIME_TOKEN_TTL', { example: '15m', default: '15m' }),
+  secretsRefresh: setting.duration('OPERATOR_SECRETS_REFRESH', {
+    example: '1m',
+    default: 60_000,
+    description:
+      'how often tenants that declare Vault keys (spec.secrets.required/projected) are checked again; Vault has no watch',
+  }),
   serviceAccount: setting.string('OPERATOR_SERVICE_ACCOUNT', {
     example: 'agentplane-operator',
     default: 'agentplane-operator',

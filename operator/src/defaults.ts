@@ -25,13 +25,15 @@ export const platformEgress: PlatformEgress[] = [
 
 export function runtimeDefaults(
   image: string,
-  platform: { kafkaBrokers: string; vaultAddr: string },
+  platform: { kafkaBrokers: string; vaultAddr: string; vaultKvMount: string; vaultAuthMount: string },
 ): RuntimeDefaults {
   return {
     image,
     env: {
       KAFKA_BROKERS: platform.kafkaBrokers,
       VAULT_ADDR: platform.vaultAddr,
+      VAULT_KV_MOUNT: platform.vaultKvMount,
+      VAULT_AUTH_MOUNT: platform.vaultAuthMount,
       // Inside the pod the kubelet probes the pod IP, so the runtime listens on every interface there.
       AGENTPLANE_HTTP_HOST: '0.0.0.0',
     },

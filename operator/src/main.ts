@@ -12,6 +12,7 @@ import { platformEgress, runtimeDefaults } from './defaults.ts';
 import { createKubeClient, isNotFound, type KubeClient } from './kube/client.ts';
 import { createManager } from './kube/manager.ts';
 import { createMetrics } from './kube/metrics.ts';
+import { createTokenBucket } from './kube/rate-limit.ts';
 import { createTopicAdmin } from './messaging/kafka-admin.ts';
 import { createTenantVault, type TenantVault } from './vault/tenant-vault.ts';
 
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
 
   const metrics = createMetrics();
   const client = createKubeClient(kc, {
+    rateLimiter: createTokenBucket({ qps: config.kubeQps, burst: config.kubeBurst }),
     onRequest: (method, path) => {
       metrics.apiRequest(method);
       if (method !== 'GET') log.debug({ method, path }, 'api write');
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
     ...(vault ? { vault } : {}),
     egress: platformEgress,
     poolQuota: { cpu: config.poolCpu, memory: config.poolMemory, pods: config.poolPods },
+    secretsRefreshMs: config.secretsRefresh,
   });
   addAgentInstanceController(manager, world, {
     concurrency: config.concurrency,
@@ -73,6 +76,8 @@ async function main(): Promise<void> {
     runtime: runtimeDefaults(config.runtimeImage, {
       kafkaBrokers: config.kafkaBrokers.join(','),
       vaultAddr: config.runtimeVaultAddr,
+      vaultKvMount: config.vaultKvMount,
+      vaultAuthMount: config.vaultAuthMount,
     }),
     keda: { available: keda, bootstrapServers: config.kafkaBrokers.join(',') },
   });

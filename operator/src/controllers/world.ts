@@ -47,8 +47,8 @@ export interface World {
     status: Record<string, unknown>,
     facts: ConditionFact[],
   ): Promise<void>;
-  ensureFinalizer(object: Tenant, finalizer: string): Promise<void>;
-  removeFinalizer(object: Tenant, finalizer: string): Promise<void>;
+  ensureFinalizer(object: Tenant | AgentInstance, finalizer: string): Promise<void>;
+  removeFinalizer(object: Tenant | AgentInstance, finalizer: string): Promise<void>;
   event(object: KubeObject, type: 'Normal' | 'Warning', reason: string, note: string): void;
 }
 
@@ -73,6 +73,16 @@ export function createWorld(
     if (object.kind === 'AgentInstance') return agentInstances.get(key);
     return children.get(object.kind)?.get(key);
   };
+  // Secrets are not cached: the operator may not list or watch them, only read one by name.
+  const cached = (kind: string) => kind === 'AgentInstance' || children.has(kind);
+  const readByName = async (object: Pick<Desired, 'apiVersion' | 'kind' | 'metadata'>) => {
+    const type = await client.discover(object.apiVersion, object.kind);
+    const where = { namespace: object.metadata.namespace, name: object.metadata.name };
+    return client.request<KubeObject>({ method: 'GET', path: resourcePath(type, where) }).catch((error) => {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    });
+  };
 
   const written = new Map<string, { version: string | undefined; status: Status }>();
   const remember = (uid: string, entry: { version: string | undefined; status: Status }) => {
@@ -87,12 +97,13 @@ export function createWorld(
     agentInstances,
     children,
     async apply(object, options = {}) {
-      await applyIfNeeded(client, object as KubeObject, liveOf(object), {
+      const live = cached(object.kind) ? liveOf(object) : await readByName(object);
+      await applyIfNeeded(client, object as KubeObject, live, {
         fieldManager: options.fieldManager ?? fieldManager,
       });
     },
     async remove(object) {
-      if (!liveOf(object)) return;
+      if (cached(object.kind) && !liveOf(object)) return;
       const type = await client.discover(object.apiVersion, object.kind);
       const where = { namespace: object.metadata.namespace, name: object.metadata.name };
       await client

@@ -4,6 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { RateLimiter } from './rate-limit.ts';
 import type { KubeObject, ResourceType } from './resource.ts';
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -52,6 +53,8 @@ export interface KubeClientOptions {
   onRequest?: (method: string, path: string) => void;
   /** Idle-socket timeout of ordinary requests; watches use their own. Default 30 s. */
   timeoutMs?: number;
+  /** Paces requests other than watches (see rate-limit.ts); unlimited when absent. */
+  rateLimiter?: RateLimiter;
 }
 
 /** Creates a client for the current context of `kc`. */
@@ -127,6 +130,7 @@ export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}
     const extra: Record<string, string> = body
       ? { 'Content-Type': req.contentType ?? 'application/json' }
       : {};
+    await options.rateLimiter?.take(req.signal);
     const { url, request: outgoing } = await open(req.method, req.path, req.query ?? {}, extra, req.signal);
     const response = await responseOf(outgoing, body);
     const text = await readBody(response);

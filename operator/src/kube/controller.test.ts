@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { silentLogger } from '@agentplane/shared';
+import { createLogger, silentLogger } from '@agentplane/shared';
 import { eventually } from '@agentplane/shared/testing';
 import {
   createController,
@@ -80,6 +80,34 @@ describe('controller', () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     assert.deepEqual(outcomes, ['terminal']);
     assert.deepEqual(terminal, ['a:TierLimitExceeded']);
+  });
+
+  it("logs each reconcile's failure with the key's fields and a fresh trace id", async (t) => {
+    const lines: Array<Record<string, unknown>> = [];
+    const destination = { write: (line: string) => void lines.push(JSON.parse(line)) };
+    let calls = 0;
+    const controller = createController({
+      name: 'tenant',
+      reconcile: async () => {
+        calls += 1;
+        if (calls < 3) throw new Error('Vault is down');
+      },
+      watches: [],
+      log: createLogger({ name: 'operator', destination }),
+      backoff: { baseDelayMs: 1, maxDelayMs: 2 },
+      logFields: (key) => ({ tenant: key }),
+    });
+    controller.start();
+    t.after(() => controller.stop());
+    controller.enqueue('acme');
+    await eventually(() => calls === 3, { what: 'the retried reconcile' });
+    const failures = lines.filter((l) => l.msg === 'reconcile failed; retrying with backoff');
+    assert.equal(failures.length, 2);
+    for (const line of failures) {
+      assert.equal(line.tenant, 'acme');
+      assert.match(String(line.traceId), /^[0-9a-f]{32}$/);
+    }
+    assert.notEqual(failures[0]?.traceId, failures[1]?.traceId, 'one trace id per reconcile');
   });
 
   it('reconciles again after requeueAfterMs', async (t) => {

@@ -2,6 +2,7 @@
 // workers reconcile each key from the current state, one reconcile per key at a time. The outcome
 // decides what follows: forget (success), come back later (requeueAfterMs), retry with per-key
 // backoff (thrown error), or report and stop retrying (TerminalError).
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@agentplane/shared';
 import type { Informer } from './informer.ts';
@@ -74,6 +75,8 @@ export interface ControllerOptions {
   /** Called after a TerminalError was logged, e.g. to set a condition or record an Event. */
   onTerminal?: (key: string, error: TerminalError) => void;
   backoff?: { baseDelayMs?: number; maxDelayMs?: number };
+  /** Fields every log line of a key's reconcile carries, e.g. the tenant it belongs to. */
+  logFields?: (key: string) => Record<string, string | undefined>;
 }
 
 export interface Controller {
@@ -98,11 +101,16 @@ export function createController(options: ControllerOptions): Controller {
     | undefined;
 
   async function process(queue: WorkQueue, signal: AbortSignal, key: string): Promise<void> {
-    const keyLog = log.child({ key });
+    // A trace id per reconcile ties its log lines together (W3C trace-id format: 16 random bytes).
+    const keyLog = log.child({ key, ...options.logFields?.(key), traceId: randomBytes(16).toString('hex') });
     const started = performance.now();
     let outcome: ReconcileOutcome = 'success';
     try {
       const result = await reconcile(key, { log: keyLog, signal });
+      keyLog.debug(
+        { ms: Math.round(performance.now() - started), requeueAfterMs: result?.requeueAfterMs },
+        'reconciled',
+      );
       queue.forget(key);
       if (result?.requeueAfterMs !== undefined) {
         outcome = 'requeue_after';

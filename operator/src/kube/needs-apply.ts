@@ -1,6 +1,8 @@
 // Does a server-side apply of `desired` change anything? Comparing values alone cannot say for
 // lists (atomic, keyed by a field, or sets) nor notice a field we stopped setting, so this reads
 // our own managedFields entry too: it tells each list's type and which fields we own.
+
+import { parseQuantity } from './quantity.ts';
 import type { KubeObject } from './resource.ts';
 
 type Fields = { [path: string]: Fields };
@@ -94,36 +96,7 @@ function listInSync(desired: unknown[], live: unknown[], owned: Fields | undefin
   );
 }
 
-const scale: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
-/** Kubernetes quantities are stored canonically ("0.5" reads back as "500m"): compare by value. */
-function quantity(value: unknown): number | undefined {
-  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
-  const match = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]))?$/.exec(
-    String(value),
-  );
-  if (!match) return undefined;
-  return Number(match[1]) * (match[2] ? 10 ** Number(match[2]) : (scale[match[3] ?? ''] ?? 1));
-}
-
 function sameQuantity(a: unknown, b: unknown): boolean {
-  const [x, y] = [quantity(a), quantity(b)];
+  const [x, y] = [parseQuantity(a), parseQuantity(b)];
   return x !== undefined && y !== undefined && Math.abs(x - y) <= Math.abs(x) * 1e-12;
 }

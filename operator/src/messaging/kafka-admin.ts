@@ -62,6 +62,12 @@ export interface TopicAdmin {
   delete(names: string[]): Promise<void>;
   /** Names of the existing topics starting with `prefix`, sorted. */
   listByPrefix(prefix: string): Promise<string[]>;
+  /** Members of the consumer group now (0 when the group is empty or unknown). */
+  groupMembers(groupId: string): Promise<number>;
+  /** Consumer groups whose id starts with `prefix`, sorted. */
+  groupsByPrefix(prefix: string): Promise<string[]>;
+  /** Deletes the consumer groups and their committed offsets; missing ones are ignored. */
+  deleteGroups(groupIds: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -283,6 +289,27 @@ export function createTopicAdmin(options: TopicAdminOptions): TopicAdmin {
 
     listByPrefix: (prefix) =>
       run('listByPrefix', async (a) => (await a.listTopics()).filter((t) => t.startsWith(prefix)).sort()),
+
+    groupMembers: (groupId) =>
+      run('groupMembers', async (a) => {
+        const { groups } = await a.describeGroups([groupId]);
+        return groups.find((g) => g.groupId === groupId)?.members.length ?? 0;
+      }),
+
+    groupsByPrefix: (prefix) =>
+      run('groupsByPrefix', async (a) =>
+        (await a.listGroups()).groups
+          .map((g) => g.groupId)
+          .filter((id) => id.startsWith(prefix))
+          .sort(),
+      ),
+
+    deleteGroups: (groupIds) =>
+      run('deleteGroups', async (a) => {
+        const known = new Set((await a.listGroups()).groups.map((g) => g.groupId));
+        const ids = [...new Set(groupIds)].filter((id) => known.has(id));
+        if (ids.length > 0) await a.deleteGroups(ids);
+      }),
 
     close: async () => {
       connected = undefined;

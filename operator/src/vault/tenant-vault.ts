@@ -22,17 +22,30 @@ export interface TenantVaultOptions {
 
 export interface TenantHomeIdentity {
   tenant: string;
-  namespace: string;
+  /** The tenant's home; during a move, the old and the new one. */
+  namespaces: string[];
   serviceAccount: string;
   /** KV v2 path under the mount, e.g. tenants/acme. */
   path: string;
 }
 
+/** One KV v2 secret as read: its fields and version; absent when it does not exist (or is deleted). */
+export interface KvSecret {
+  data: Record<string, string>;
+  version: number;
+}
+
 export interface TenantVault {
   /** SecretsReady: the tenant's policy and role as desired. VaultUnavailable when Vault cannot be reached. */
   ensureTenant(home: TenantHomeIdentity): Promise<StepOutcome>;
+  /** The current version of the KV v2 secret at `path` (under the KV mount); undefined when absent. */
+  readSecret(path: string): Promise<KvSecret | undefined>;
   /** Removes the tenant's role and policy (its KV data stays). Idempotent. */
   deleteTenant(tenant: string): Promise<void>;
+  /** Destroys every version of every secret at and below `path`; returns the paths destroyed. */
+  deleteSecrets(path: string): Promise<string[]>;
+  /** Where the KV v2 mount is, for messages that tell an SRE which `vault kv` command to run. */
+  readonly kvMount: string;
 }
 
 type Client = ReturnType<typeof vault>;
@@ -73,7 +86,7 @@ export function createTenantVault(options: TenantVaultOptions): TenantVault {
         const rolePath = `auth/${options.authMount}/role/${vaultNames.role(home.tenant)}`;
         const role = {
           bound_service_account_names: [home.serviceAccount],
-          bound_service_account_namespaces: [home.namespace],
+          bound_service_account_namespaces: home.namespaces,
           token_policies: [policy],
           token_ttl: options.tokenTtl,
         };
@@ -83,7 +96,7 @@ export function createTenantVault(options: TenantVaultOptions): TenantVault {
           type: 'SecretsReady',
           status: 'True',
           reason: 'PolicyWritten',
-          message: `policy ${policy} reads ${options.kvMount}/${home.path}; role ${vaultNames.role(home.tenant)} is bound to ${home.namespace}/${home.serviceAccount}`,
+          message: `policy ${policy} reads ${options.kvMount}/${home.path}; role ${vaultNames.role(home.tenant)} is bound to ServiceAccount ${home.serviceAccount} in ${home.namespaces.join(' and ')}`,
         };
       } catch (error) {
         authWrittenAt = 0;
@@ -94,6 +107,39 @@ export function createTenantVault(options: TenantVaultOptions): TenantVault {
           message: describe(error),
         };
       }
+    },
+    kvMount: options.kvMount,
+    async readSecret(path) {
+      const answer = (await readOrUndefined(client, `${options.kvMount}/data/${path}`)) as
+        | { data?: Record<string, unknown> | null; metadata?: { version?: number } }
+        | undefined;
+      if (!answer?.data) return undefined;
+      const data = Object.fromEntries(
+        Object.entries(answer.data).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])),
+      );
+      return { data, version: answer.metadata?.version ?? 0 };
+    },
+    async deleteSecrets(path) {
+      // Children first: a LIST shows `name/` for folders and `name` for secrets. Deleting the metadata
+      // of a secret destroys all of its versions.
+      const destroyed: string[] = [];
+      const visit = async (folder: string) => {
+        const listed = await client.list(`${options.kvMount}/metadata/${folder}`).catch((error: unknown) => {
+          if (statusOf(error) === 404) return { data: { keys: [] } };
+          throw error;
+        });
+        for (const key of ((listed as { data?: { keys?: string[] } }).data?.keys ?? []) as string[]) {
+          if (key.endsWith('/')) await visit(`${folder}/${key.slice(0, -1)}`);
+          else await destroy(`${folder}/${key}`);
+        }
+      };
+      const destroy = async (secret: string) => {
+        await client.delete(`${options.kvMount}/metadata/${secret}`).catch(ignoreNotFound);
+        destroyed.push(secret);
+      };
+      await visit(path);
+      if (await readOrUndefined(client, `${options.kvMount}/metadata/${path}`)) await destroy(path);
+      return destroyed;
     },
     async deleteTenant(tenant) {
       await client.delete(`auth/${options.authMount}/role/${vaultNames.role(tenant)}`).catch(ignoreNotFound);

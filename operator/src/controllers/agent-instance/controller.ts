@@ -1,6 +1,7 @@
 // Wires reconcileAgentInstance to the manager: AgentInstances are primary; a Tenant change (tier,
 // suspension, deletion) and a sibling's arrival or departure (tier limits) re-check every instance
 // of that tenant; the workload objects map back through their owner reference.
+import { topicNames } from '@agentplane/shared';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { watch } from '../../kube/controller.ts';
 import type { Manager } from '../../kube/manager.ts';
@@ -32,6 +33,7 @@ export function addAgentInstanceController(
   return manager.controller({
     name: 'agentinstance',
     concurrency: settings.concurrency,
+    logFields: (key) => ({ tenant: agentInstances.get(key)?.spec.tenantRef }),
     watches: [
       watch(agentInstances, { predicate: or(generationChanged, metadataChanged) }),
       watch(agentInstances, {
@@ -56,6 +58,14 @@ export function addAgentInstanceController(
           children.get('Deployment')?.get(`${namespace}/${name}`) as V1Deployment | undefined,
         ensureInboundTopic: (tenant, instance, messaging) =>
           ensureTopics([desiredInboundTopic(tenant, instance, messaging)], settings.topics),
+        inbound: {
+          consumers: (tenant, instance) =>
+            settings.topics.groupMembers(topicNames.consumerGroup(tenant, instance)),
+          remove: async (tenant, instance) => {
+            await settings.topics.delete([topicNames.inbound(tenant, instance)]);
+            await settings.topics.deleteGroups([topicNames.consumerGroup(tenant, instance)]);
+          },
+        },
         runtime: settings.runtime,
         keda: settings.keda,
         actions: world,

@@ -32,6 +32,7 @@ function plan(overrides: Partial<AgentPlan> = {}): AgentPlan {
     version: '2.1.0',
     replicas: 1,
     config: { model: 'gpt-4o-mini' },
+    vault: { path: 'tenants/acme/prod', role: 'agentplane-tenant-acme' },
     ...overrides,
   };
 }
@@ -52,6 +53,20 @@ describe('agent instance desired state', () => {
         value: 'acme',
       },
     );
+  });
+
+  it("tells the runtime the tenant's Vault path and role, and gives it the projected keys at start", () => {
+    const container = (p: AgentPlan) =>
+      spec(desiredDeployment(p, owner, runtime)).template.spec.containers[0];
+    const env = Object.fromEntries(
+      container(plan()).env.map((e: { name: string; value: string }) => [e.name, e.value]),
+    );
+    assert.equal(env.AGENTPLANE_VAULT_PATH, 'tenants/acme/prod');
+    assert.equal(env.AGENTPLANE_VAULT_ROLE, 'agentplane-tenant-acme');
+    assert.equal(container(plan()).envFrom, undefined, 'no projected keys, no envFrom');
+    assert.deepEqual(container(plan({ projectedSecret: 'tenant-acme-secrets' })).envFrom, [
+      { secretRef: { name: 'tenant-acme-secrets', optional: true } },
+    ]);
   });
 
   it('rolls the pods when the agent config changes, and only then', () => {

@@ -17,6 +17,10 @@ export interface AgentPlan {
   autoscaling?: { minReplicas: number; maxReplicas: number; targetLag: number };
   /** The agent's settings as the runtime reads them (model, prompt, knowledge, topics). */
   config: Record<string, unknown>;
+  /** The tenant's Vault path and Kubernetes-auth role, as the operator resolved them. */
+  vault: { path: string; role: string };
+  /** The tenant's Secret of keys projected from Vault, when it declares any. */
+  projectedSecret?: string;
 }
 
 export interface RuntimeDefaults {
@@ -101,8 +105,14 @@ export function desiredDeployment(
                 { name: 'AGENTPLANE_AGENT_INSTANCE', value: plan.name },
                 { name: 'AGENTPLANE_AGENT', value: plan.agent },
                 { name: 'AGENTPLANE_AGENT_VERSION', value: plan.version },
+                { name: 'AGENTPLANE_VAULT_PATH', value: plan.vault.path },
+                { name: 'AGENTPLANE_VAULT_ROLE', value: plan.vault.role },
                 ...Object.entries(runtime.env).map(([name, value]) => ({ name, value })),
               ],
+              // Keys a pod must have at start, projected from Vault by the tenant reconcile.
+              ...(plan.projectedSecret
+                ? { envFrom: [{ secretRef: { name: plan.projectedSecret, optional: true } }] }
+                : {}),
               ports: [{ name: 'http', containerPort: 8080 }],
               readinessProbe: { httpGet: { path: '/readyz', port: 'http' } },
               livenessProbe: { httpGet: { path: '/healthz', port: 'http' } },

@@ -33,9 +33,12 @@ function world(opts: {
   instances: AgentInstance[];
   deployment?: V1Deployment;
   kafkaDown?: boolean;
+  consumers?: number;
 }) {
   const applied: Desired[] = [];
   const removed: string[] = [];
+  const kafka: string[] = [];
+  const finalizers: string[] = [];
   const statuses: Array<{ status: Record<string, unknown>; conditions: ConditionFact[] }> = [];
   const events: string[] = [];
   const deps: AgentReconcileDeps = {
@@ -53,6 +56,10 @@ function world(opts: {
             reason: 'TopicsReady',
             message: `${tenantName}/${instanceName}`,
           },
+    inbound: {
+      consumers: async () => opts.consumers ?? 0,
+      remove: async (tenantName, instanceName) => void kafka.push(`delete ${tenantName}/${instanceName}`),
+    },
     runtime: {
       image: 'runtime:test',
       env: {},
@@ -64,9 +71,11 @@ function world(opts: {
       remove: async (o) => void removed.push(o.kind),
       writeStatus: async (_i, status, conditions) => void statuses.push({ status, conditions }),
       event: (_i, type, reason) => void events.push(`${type}:${reason}`),
+      ensureFinalizer: async (_i, name) => void finalizers.push(`+${name}`),
+      removeFinalizer: async (_i, name) => void finalizers.push(`-${name}`),
     },
   };
-  return { deps, applied, removed, statuses, events };
+  return { deps, applied, removed, statuses, events, kafka, finalizers };
 }
 
 const condition = (w: { statuses: Array<{ conditions: ConditionFact[] }> }, type: string) =>
@@ -111,6 +120,18 @@ describe('reconcileAgentInstance', () => {
     const admitted = world({ tenant: tenant({ quota: { maxAgentInstances: 2 } }), instances });
     await reconcileAgentInstance('agentplane-pool-pro/a', admitted.deps);
     assert.equal(condition(admitted, 'TenantValid')?.status, 'True');
+  });
+
+  it("refuses an instance whose peak would not fit in the tenant's quota, even in a shared pool", async () => {
+    const instances = [instance('a', { replicas: 3 }), instance('bb', { autoscaling: { maxReplicas: 2 } })];
+    const w = world({ tenant: tenant({ quota: { cpu: '2' } }), instances });
+    await reconcileAgentInstance('agentplane-pool-pro/bb', w.deps);
+    assert.equal(condition(w, 'TenantValid')?.reason, 'QuotaExceeded');
+    assert.match(condition(w, 'Ready')?.message ?? '', /cpu 2500m \(quota 2\)/);
+    assert.deepEqual(w.events, ['Warning:QuotaExceeded']);
+    const older = world({ tenant: tenant({ quota: { cpu: '2' } }), instances });
+    await reconcileAgentInstance('agentplane-pool-pro/a', older.deps);
+    assert.equal(condition(older, 'TenantValid')?.status, 'True', 'the older instance keeps its place');
   });
 
   it('deploys the runtime, owned by the tenant, and reports Ready from the Deployment', async () => {
@@ -185,5 +206,51 @@ describe('reconcileAgentInstance', () => {
     await reconcileAgentInstance('agentplane-pool-pro/support', w.deps);
     assert.equal(deployedReplicas(w.applied), 0);
     assert.equal(w.statuses[0]?.status.phase, 'Suspended');
+  });
+
+  describe('deletion', () => {
+    const deleting = (name: string, namespace = 'agentplane-pool-pro', uid = `uid-${name}`) => {
+      const i = instance(name, {}, namespace);
+      i.metadata.uid = uid;
+      i.metadata.deletionTimestamp = '2026-11-29T10:00:00Z';
+      i.metadata.finalizers = ['agentplane.io/agent-cleanup'];
+      return i;
+    };
+
+    it('admits an instance only with the finalizer that guards its topic', async () => {
+      const w = world({ tenant: tenant(), instances: [instance('support')], deployment: readyDeployment });
+      await reconcileAgentInstance('agentplane-pool-pro/support', w.deps);
+      assert.deepEqual(w.finalizers, ['+agentplane.io/agent-cleanup']);
+      const refused = world({ instances: [instance('support')] });
+      await reconcileAgentInstance('agentplane-pool-pro/support', refused.deps);
+      assert.deepEqual(refused.finalizers, [], 'a refused instance created nothing outside Kubernetes');
+    });
+
+    it('stops the workload, waits for the consumers to leave, then deletes the inbound topic', async () => {
+      const busy = world({ tenant: tenant(), instances: [deleting('support')], consumers: 2 });
+      assert.deepEqual(await reconcileAgentInstance('agentplane-pool-pro/support', busy.deps), {
+        requeueAfterMs: 2000,
+      });
+      assert.deepEqual(busy.removed, ['Deployment']);
+      assert.deepEqual(busy.kafka, [], 'the topic stays while consumers are in the group');
+      assert.deepEqual(busy.finalizers, []);
+      assert.equal(busy.statuses[0]?.status.phase, 'Terminating');
+      assert.match(condition(busy, 'Ready')?.message ?? '', /waiting for 2 consumer\(s\)/);
+
+      const idle = world({ tenant: tenant(), instances: [deleting('support')] });
+      assert.equal(await reconcileAgentInstance('agentplane-pool-pro/support', idle.deps), undefined);
+      assert.deepEqual(idle.kafka, ['delete acme/support']);
+      assert.deepEqual(idle.finalizers, ['-agentplane.io/agent-cleanup']);
+    });
+
+    it('leaves the topic to a copy of the instance in the new home of a moving tenant', async () => {
+      const copy = instance('support', {}, 'tenant-acme');
+      copy.metadata.uid = 'uid-copy';
+      const w = world({ tenant: tenant(), instances: [deleting('support'), copy], consumers: 1 });
+      await reconcileAgentInstance('agentplane-pool-pro/support', w.deps);
+      assert.deepEqual(w.kafka, []);
+      assert.deepEqual(w.removed, [], "the copy's Deployment has the same name in its own namespace");
+      assert.deepEqual(w.finalizers, ['-agentplane.io/agent-cleanup']);
+    });
   });
 });

@@ -9,13 +9,16 @@ import {
   effectiveTenantSettings,
   InvalidTenantSpecError,
   type Tenant,
+  tenantVaultPath,
   tierViolation,
 } from '@agentplane/crds';
+import { topicNames, vaultNames } from '@agentplane/shared';
 import type { V1Deployment, V1OwnerReference } from '@kubernetes/client-node';
-import { topicNames } from '../../../../shared/src/naming.ts';
+import type { ReconcileResult } from '../../kube/result.ts';
 import type { ObjectWrites, StatusWrites } from '../actions.ts';
 import type { Desired } from '../tenant/desired.ts';
 import { planTenant } from '../tenant/plan.ts';
+import { projectedSecretName } from '../tenant/secrets.ts';
 import type { ConditionFact } from '../tenant/status.ts';
 import type { MessagingSettings } from '../tenant/topics.ts';
 import {
@@ -26,9 +29,27 @@ import {
   desiredPodDisruptionBudget,
   type RuntimeDefaults,
 } from './desired.ts';
+import { footprintOf, quotaViolation } from './footprint.ts';
 
 export type AgentActions = ObjectWrites &
-  StatusWrites<AgentInstance, Omit<AgentInstanceStatus, 'conditions'>>;
+  StatusWrites<AgentInstance, Omit<AgentInstanceStatus, 'conditions'>> & {
+    ensureFinalizer(instance: AgentInstance, finalizer: string): Promise<void>;
+    removeFinalizer(instance: AgentInstance, finalizer: string): Promise<void>;
+  };
+
+/** Held until the instance's consumers have stopped and its inbound topic is gone. */
+export const agentFinalizer = 'agentplane.io/agent-cleanup';
+
+/** While an instance's consumers are still in their group, look again this often. */
+export const consumersRequeueMs = 2_000;
+
+/** What deleting an instance needs of Kafka. Errors are thrown (the controller retries with backoff). */
+export interface InboundCleanup {
+  /** Members of the instance's consumer group now. */
+  consumers(tenant: string, instance: string): Promise<number>;
+  /** Deletes the instance's inbound topic and its consumer group. */
+  remove(tenant: string, instance: string): Promise<void>;
+}
 
 export interface AgentReconcileDeps {
   getAgentInstance(namespace: string, name: string): AgentInstance | undefined;
@@ -38,6 +59,7 @@ export interface AgentReconcileDeps {
   getDeployment(namespace: string, name: string): V1Deployment | undefined;
   /** Makes the instance's inbound topic exist with its tenant's messaging settings. */
   ensureInboundTopic(tenant: string, instance: string, settings: MessagingSettings): Promise<ConditionFact>;
+  inbound: InboundCleanup;
   runtime: RuntimeDefaults;
   keda: { available: boolean; bootstrapServers: string };
   actions: AgentActions;
@@ -49,10 +71,14 @@ interface Refusal {
   message: string;
 }
 
-export async function reconcileAgentInstance(key: string, deps: AgentReconcileDeps): Promise<void> {
+export async function reconcileAgentInstance(
+  key: string,
+  deps: AgentReconcileDeps,
+): Promise<ReconcileResult> {
   const [namespace = '', name = ''] = key.split('/');
   const instance = deps.getAgentInstance(namespace, name);
-  if (!instance || instance.metadata.deletionTimestamp) return;
+  if (!instance) return undefined;
+  if (instance.metadata.deletionTimestamp) return finalizeAgent(instance, deps);
   const generation = instance.metadata.generation ?? 0;
   const tenant = deps.getTenant(instance.spec.tenantRef);
   // An instance never outlives its tenant, admitted or not: the garbage collector removes it with
@@ -63,13 +89,16 @@ export async function reconcileAgentInstance(key: string, deps: AgentReconcileDe
   if (refusal || !tenant) {
     const why = refusal ?? tenantNotFound(instance);
     deps.actions.event(instance, 'Warning', why.reason, why.message);
-    return deps.actions.writeStatus(instance, { observedGeneration: generation, phase: 'Failed' }, [
+    await deps.actions.writeStatus(instance, { observedGeneration: generation, phase: 'Failed' }, [
       { type: 'TenantValid', status: 'False', ...why },
       { type: 'Ready', status: 'False', ...why },
     ]);
+    return undefined;
   }
 
   const plan = planAgent(instance, tenant);
+  // The topic about to be created is the operator's to delete with the instance.
+  await deps.actions.ensureFinalizer(instance, agentFinalizer);
   // No runtime without its inbound topic: it would only crash-loop.
   const messaging = await deps.ensureInboundTopic(
     plan.tenant,
@@ -83,7 +112,7 @@ export async function reconcileAgentInstance(key: string, deps: AgentReconcileDe
       { type: 'Ready', status: 'False', reason: messaging.reason, message: messaging.message },
     ]);
     if (messaging.reason === 'KafkaUnavailable') throw new Error(messaging.message);
-    return;
+    return undefined;
   }
   const owner = ownerOf(instance);
   await deps.actions.apply(desiredConfigMap(plan, owner));
@@ -128,6 +157,47 @@ export async function reconcileAgentInstance(key: string, deps: AgentReconcileDe
     },
     conditions,
   );
+  return undefined;
+}
+
+/**
+ * Deletion: the workload goes first, the inbound topic (and the group's offsets) once no consumer is
+ * left in the group, then the finalizer. A copy of the instance in another namespace (a tenant on the
+ * move) still uses the topic, so then only the finalizer goes.
+ */
+async function finalizeAgent(instance: AgentInstance, deps: AgentReconcileDeps): Promise<ReconcileResult> {
+  if (!instance.metadata.finalizers?.includes(agentFinalizer)) return undefined;
+  const { name, namespace } = instance.metadata;
+  const tenant = instance.spec.tenantRef;
+  const copy = deps
+    .instancesOf(tenant)
+    .some(
+      (o) =>
+        o.metadata.name === name && o.metadata.uid !== instance.metadata.uid && !o.metadata.deletionTimestamp,
+    );
+  if (!copy) {
+    await deps.actions.remove({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: `agent-${name}`, namespace },
+    });
+    const consumers = await deps.inbound.consumers(tenant, name);
+    if (consumers > 0) {
+      const message = `waiting for ${consumers} consumer(s) of ${topicNames.inbound(tenant, name)} to stop before deleting it`;
+      await deps.actions.writeStatus(instance, { ...statusOf(instance), phase: 'Terminating' }, [
+        { type: 'Ready', status: 'False', reason: 'Terminating', message },
+      ]);
+      return { requeueAfterMs: consumersRequeueMs };
+    }
+    await deps.inbound.remove(tenant, name);
+  }
+  await deps.actions.removeFinalizer(instance, agentFinalizer);
+  return undefined;
+}
+
+function statusOf(instance: AgentInstance): Omit<AgentInstanceStatus, 'conditions'> {
+  const { conditions: _conditions, ...rest } = instance.status ?? {};
+  return rest;
 }
 
 function tenantNotFound(instance: AgentInstance): Refusal {
@@ -164,8 +234,17 @@ function checkAgainstTenant(
   const others = deps
     .instancesOf(tenant.metadata.name)
     .filter((o) => o.metadata.uid !== instance.metadata.uid && o.metadata.namespace === home);
-  const olderCount = others.filter((o) => isOlder(o, instance)).length;
-  return tierViolation(effectiveTenantSettings(tenant.spec), instance.spec, olderCount);
+  const older = others.filter((o) => isOlder(o, instance));
+  const settings = effectiveTenantSettings(tenant.spec);
+  const resources = deps.runtime.resources;
+  return (
+    tierViolation(settings, instance.spec, older.length) ??
+    quotaViolation(
+      settings.quota,
+      older.map((o) => footprintOf(o.spec, resources)),
+      footprintOf(instance.spec, resources),
+    )
+  );
 }
 
 function isOlder(a: AgentInstance, b: AgentInstance): boolean {
@@ -187,6 +266,13 @@ function planAgent(instance: AgentInstance, tenant: Tenant): AgentPlan {
     agent: spec.agent,
     version: spec.version,
     replicas: heldAtZero ? 0 : (spec.replicas ?? 1),
+    vault: {
+      path: tenantVaultPath(tenant.metadata.name, tenant.spec),
+      role: vaultNames.role(tenant.metadata.name),
+    },
+    ...(tenant.spec.secrets?.projected?.length
+      ? { projectedSecret: projectedSecretName(tenant.metadata.name) }
+      : {}),
     autoscaling: spec.autoscaling && {
       minReplicas: spec.autoscaling.minReplicas ?? 1,
       maxReplicas: spec.autoscaling.maxReplicas,

@@ -1,6 +1,7 @@
 // Wires reconcileTenant to the manager: Tenants are the primary resource; the objects of a tenant's
 // home map back to it through their owner reference, and AgentInstances through spec.tenantRef
 // (their count is in the status).
+import { type Tenant, tenantVaultPath } from '@agentplane/crds';
 import { watch } from '../../kube/controller.ts';
 import type { Manager } from '../../kube/manager.ts';
 import { toOwner } from '../../kube/owner.ts';
@@ -21,6 +22,8 @@ export interface TenantControllerSettings {
   concurrency: number;
   egress: PlatformEgress[];
   poolQuota: TenantPlan['quota'];
+  /** How often tenants that declare Vault keys are checked again. */
+  secretsRefreshMs: number;
 }
 
 export function addTenantController(manager: Manager, world: World, settings: TenantControllerSettings) {
@@ -39,6 +42,7 @@ export function addTenantController(manager: Manager, world: World, settings: Te
   return manager.controller({
     name: 'tenant',
     concurrency: settings.concurrency,
+    logFields: (key) => ({ tenant: key }),
     watches: [
       watch(tenants, { predicate: or(generationChanged, metadataChanged) }),
       ...owned.flatMap((kind) => {
@@ -57,24 +61,44 @@ export function addTenantController(manager: Manager, world: World, settings: Te
         runtimeObjectNames: (tenant) =>
           agentInstances.byIndex('tenant', tenant).map((ai) => `agent-${ai.metadata.name}-config`),
         cleanups: [
-          async (tenant) => {
-            await deleteTenantTopics(tenant.metadata.name, settings.topics);
+          {
+            what: 'Kafka topics and consumer groups',
+            run: async (tenant) => {
+              await deleteTenantTopics(tenant.metadata.name, settings.topics);
+            },
           },
-          async (tenant) => {
-            await settings.vault?.deleteTenant(tenant.metadata.name);
-          },
+          ...(vault
+            ? [
+                {
+                  what: 'Vault policy and role',
+                  run: (tenant: Tenant) => vault.deleteTenant(tenant.metadata.name),
+                },
+                {
+                  what: 'Vault KV data',
+                  run: async (tenant: Tenant) => {
+                    if (!tenant.spec.secrets?.deleteOnTenantDeletion) return;
+                    await vault.deleteSecrets(tenantVaultPath(tenant.metadata.name, tenant.spec));
+                  },
+                },
+              ]
+            : []),
         ],
         ...(vault
           ? {
-              ensureTenantSecrets: (plan: TenantPlan, path: string) =>
-                vault.ensureTenant({
-                  tenant: plan.name,
-                  namespace: plan.namespace,
-                  serviceAccount: runtimeServiceAccount(plan.name),
-                  path,
-                }),
+              secrets: {
+                kvMount: vault.kvMount,
+                readSecret: (path: string) => vault.readSecret(path),
+                ensureAccess: (plan: TenantPlan, path: string, namespaces: string[]) =>
+                  vault.ensureTenant({
+                    tenant: plan.name,
+                    namespaces,
+                    serviceAccount: runtimeServiceAccount(plan.name),
+                    path,
+                  }),
+              },
             }
           : {}),
+        secretsRefreshMs: settings.secretsRefreshMs,
         ensureTenantTopics: (tenant, messaging) =>
           ensureTopics(desiredTenantTopics(tenant, messaging), settings.topics),
         egress: settings.egress,

@@ -26,6 +26,8 @@ export async function continueMove(
   plan: TenantPlan,
   instances: AgentInstance[],
   actions: MoveActions,
+  /** The tenant's projected Secret, when it has one (Secrets are not cached: removed only if known). */
+  projectedSecret?: string,
 ): Promise<MoveProgress> {
   const inOldHome = instances.filter((i) => i.metadata.namespace === from.namespace);
   for (const old of inOldHome) {
@@ -38,7 +40,7 @@ export async function continueMove(
     else if (isReady(copy)) await actions.remove(refOf(old));
   }
   if (inOldHome.length > 0) return { done: false, step: 'MovingAgents' };
-  for (const leftover of oldHome(from, plan.name)) await actions.remove(leftover);
+  for (const leftover of oldHome(from, plan.name, projectedSecret)) await actions.remove(leftover);
   return { done: true, step: 'RemovingOldHome' };
 }
 
@@ -67,7 +69,7 @@ function refOf(instance: AgentInstance) {
 }
 
 /** What the tenant had in its old home: its own namespace, or its objects in a shared pool. */
-function oldHome(from: TenantHome, tenant: string) {
+function oldHome(from: TenantHome, tenant: string, projectedSecret: string | undefined) {
   if (from.isolation === 'dedicated')
     return [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: from.namespace } }];
   const namespace = from.namespace;
@@ -85,5 +87,8 @@ function oldHome(from: TenantHome, tenant: string) {
       kind: 'NetworkPolicy',
       metadata: { name: `tenant-${tenant}-isolation`, namespace },
     },
+    ...(projectedSecret
+      ? [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: projectedSecret, namespace } }]
+      : []),
   ];
 }

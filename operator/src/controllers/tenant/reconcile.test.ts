@@ -23,6 +23,7 @@ function world(
   failKinds: string[] = [],
   instances: AgentInstance[] = [],
   kafkaDown = false,
+  vaultDown = false,
 ) {
   const applied: Desired[] = [];
   const removed: string[] = [];
@@ -38,7 +39,17 @@ function world(
         : { type: 'MessagingReady', status: 'True', reason: 'TopicsReady', message: 'in place' };
     },
     runtimeObjectNames: () => ['agent-support-config'],
-    cleanups: [async () => void log.push('cleanup')],
+    cleanups: [
+      { what: 'Kafka topics', run: async () => void log.push('cleanup:kafka') },
+      {
+        what: 'Vault policy and role',
+        run: async () => {
+          if (vaultDown) throw new Error('connect ECONNREFUSED');
+          log.push('cleanup:vault');
+        },
+      },
+    ],
+    secretsRefreshMs: 60_000,
     egress: [],
     poolQuota: { cpu: '64', memory: '128Gi', pods: 500 },
     actions: {
@@ -132,14 +143,18 @@ describe('reconcileTenant', () => {
   it('reports Vault down as SecretsReady=False/VaultUnavailable, keeps the rest, and retries', async () => {
     const w = world(tenant({ tier: 'enterprise', secrets: { vaultPath: 'tenants/acme/prod' } }));
     const paths: string[] = [];
-    w.deps.ensureTenantSecrets = async (_plan, path) => {
-      paths.push(path);
-      return {
-        type: 'SecretsReady',
-        status: 'False',
-        reason: 'VaultUnavailable',
-        message: 'connect ECONNREFUSED',
-      };
+    w.deps.secrets = {
+      kvMount: 'secret',
+      readSecret: async () => assert.fail('keys are not read while Vault is down'),
+      ensureAccess: async (_plan, path) => {
+        paths.push(path);
+        return {
+          type: 'SecretsReady',
+          status: 'False',
+          reason: 'VaultUnavailable',
+          message: 'connect ECONNREFUSED',
+        };
+      },
     };
     await assert.rejects(reconcileTenant('acme', w.deps), /1 step\(s\) failed/);
     assert.deepEqual(paths, ['tenants/acme/prod'], "the tenant's own path from spec.secrets");
@@ -154,12 +169,107 @@ describe('reconcileTenant', () => {
   it('runs the clean-ups before releasing a deleted tenant, and only then', async () => {
     const w = world(tenant({ tier: 'pro' }, { deletionTimestamp: new Date() as unknown as string }));
     await reconcileTenant('acme', w.deps);
-    assert.deepEqual(w.log, ['cleanup', 'removeFinalizer']);
+    assert.deepEqual(w.log, ['cleanup:kafka', 'cleanup:vault', 'removeFinalizer']);
     assert.equal(w.applied.length, 0, 'nothing is built for a tenant being deleted');
   });
 
+  it("deletes the tenant's agents first and reports them as what remains", async () => {
+    const deleting = tenant(
+      { tier: 'pro' },
+      { deletionTimestamp: '2026-11-29T10:00:00Z' },
+      { phase: 'Ready', namespace: 'agentplane-pool-pro' },
+    );
+    const support: AgentInstance = {
+      metadata: { name: 'support', namespace: 'agentplane-pool-pro', uid: 'uid-support' },
+      spec: { tenantRef: 'acme', agent: 'customer-service', version: '2.1.0' },
+    };
+    const w = world(deleting, [], [support]);
+    assert.deepEqual(await reconcileTenant('acme', w.deps), { requeueAfterMs: 2000 });
+    assert.deepEqual(w.removed, ['AgentInstance/agentplane-pool-pro/support']);
+    assert.deepEqual(w.log, [], 'no clean-up outside Kubernetes while an agent may still consume');
+    const status = w.statuses[0]?.status as {
+      phase: string;
+      namespace: string;
+      deletion: { remaining: string[] };
+    };
+    assert.equal(status.phase, 'Terminating');
+    assert.equal(status.namespace, 'agentplane-pool-pro', 'the rest of the status is kept');
+    assert.match(
+      status.deletion.remaining[0] ?? '',
+      /1 AgentInstance\(s\) stopping: agentplane-pool-pro\/support/,
+    );
+  });
+
+  it('keeps the finalizer and names what is left when a clean-up fails, then finishes on retry', async () => {
+    const deleting = tenant({ tier: 'pro' }, { deletionTimestamp: '2026-11-29T10:00:00Z' });
+    const down = world(deleting, [], [], false, true);
+    await assert.rejects(reconcileTenant('acme', down.deps), /1 clean-up\(s\) failed/);
+    assert.ok(!down.log.includes('removeFinalizer'));
+    const status = down.statuses[0]?.status as { deletion: { remaining: string[] } };
+    assert.deepEqual(status.deletion.remaining, ['Vault policy and role (connect ECONNREFUSED)']);
+    assert.equal(down.statuses[0]?.conditions[0]?.reason, 'Terminating');
+
+    const up = world(deleting);
+    await reconcileTenant('acme', up.deps);
+    assert.deepEqual(up.log, ['cleanup:kafka', 'cleanup:vault', 'removeFinalizer'], 'repeating is safe');
+  });
+
+  describe('declared Vault keys', () => {
+    const withKeys = (secrets: TenantSpec['secrets']) => tenant({ tier: 'pro', secrets });
+    const vault = (store: Record<string, { data: Record<string, string>; version: number }>) => ({
+      kvMount: 'secret',
+      readSecret: async (path: string) => store[path],
+      ensureAccess: async () =>
+        ({ type: 'SecretsReady', status: 'True', reason: 'PolicyWritten', message: 'policy' }) as const,
+    });
+
+    it('reports SecretMissing naming the key and its path, and looks again on the refresh interval', async () => {
+      const w = world(withKeys({ required: [{ path: 'llm', key: 'apiKey' }] }));
+      w.deps.secrets = vault({ 'tenants/acme/llm': { data: { other: 'x' }, version: 2 } });
+      assert.deepEqual(await reconcileTenant('acme', w.deps), { requeueAfterMs: 60_000 });
+      const secrets = w.statuses[0]?.conditions.find((c) => c.type === 'SecretsReady');
+      assert.equal(secrets?.status, 'False');
+      assert.equal(secrets?.reason, 'SecretMissing');
+      assert.match(secrets?.message ?? '', /key apiKey in secret\/tenants\/acme\/llm/);
+      assert.equal(w.statuses[0]?.status.phase, 'Provisioning');
+    });
+
+    it('projects keys into the Secret its runtime may read', async () => {
+      const w = world(withKeys({ projected: [{ path: 'llm', key: 'apiKey', secretKey: 'OPENAI_API_KEY' }] }));
+      w.deps.secrets = vault({ 'tenants/acme/llm': { data: { apiKey: 'sk-1' }, version: 3 } });
+      await reconcileTenant('acme', w.deps);
+      const secret = w.applied.find((o) => o.kind === 'Secret') as Desired & { data: Record<string, string> };
+      assert.equal(secret.metadata.name, 'tenant-acme-secrets');
+      assert.equal(secret.metadata.namespace, 'agentplane-pool-pro');
+      assert.deepEqual(secret.data, { OPENAI_API_KEY: Buffer.from('sk-1').toString('base64') });
+      assert.equal(secret.metadata.annotations?.['agentplane.io/vault-versions'], 'llm=3');
+      const role = w.applied.find((o) => o.kind === 'Role') as Desired & {
+        rules: Array<{ resourceNames: string[] }>;
+      };
+      assert.ok(role.rules[0]?.resourceNames.includes('tenant-acme-secrets'));
+      assert.deepEqual(w.statuses[0]?.status.secrets, {
+        path: 'tenants/acme',
+        projectedSecret: 'tenant-acme-secrets',
+        versions: 'llm=3',
+      });
+    });
+
+    it('removes the projected Secret when projection is switched off', async () => {
+      const t = tenant(
+        { tier: 'pro' },
+        {},
+        { secrets: { path: 'tenants/acme', projectedSecret: 'tenant-acme-secrets' } },
+      );
+      const w = world(t);
+      w.deps.secrets = vault({});
+      assert.equal(await reconcileTenant('acme', w.deps), undefined, 'nothing declared: no refresh');
+      assert.deepEqual(w.removed, ['Secret/agentplane-pool-pro/tenant-acme-secrets']);
+    });
+  });
+
   describe('a change of isolation', () => {
-    const moved = (status: Tenant['status']) => tenant({ tier: 'pro', isolation: 'dedicated' }, {}, status);
+    const moved = (status: Tenant['status']) =>
+      tenant({ tier: 'pro', isolation: 'dedicated', secrets: { projected: [{ key: 'token' }] } }, {}, status);
     const agent = (namespace: string, ready: boolean): AgentInstance => ({
       metadata: { name: 'support', namespace, uid: `uid-${namespace}` },
       spec: { tenantRef: 'acme', agent: 'customer-service', version: '2.1.0' },
@@ -177,6 +287,7 @@ describe('reconcileTenant', () => {
     });
     const wasShared = {
       home: { namespace: 'agentplane-pool-pro', isolation: 'shared' as const, tier: 'pro' as const },
+      secrets: { path: 'tenants/acme', projectedSecret: 'tenant-acme-secrets' },
     };
 
     it('builds the new home first and copies each agent there, keeping the old home in status', async () => {
@@ -207,11 +318,30 @@ describe('reconcileTenant', () => {
       assert.deepEqual(inBoth.removed, ['AgentInstance/agentplane-pool-pro/support']);
 
       const onlyNew = world(moved(wasShared), [], [agent('tenant-acme', true)]);
-      assert.equal(await reconcileTenant('acme', onlyNew.deps), undefined);
+      const bound: string[][] = [];
+      onlyNew.deps.secrets = {
+        kvMount: 'secret',
+        readSecret: async () => ({ data: { token: 't' }, version: 1 }),
+        ensureAccess: async (_plan, _path, namespaces) => {
+          bound.push(namespaces);
+          return { type: 'SecretsReady', status: 'True', reason: 'PolicyWritten', message: 'policy' };
+        },
+      };
+      assert.deepEqual(
+        await reconcileTenant('acme', onlyNew.deps),
+        { requeueAfterMs: 2000 },
+        'once more, to narrow Vault access to the new home',
+      );
+      assert.deepEqual(
+        bound,
+        [['tenant-acme', 'agentplane-pool-pro']],
+        'both homes may log in during the move',
+      );
       assert.deepEqual(onlyNew.removed.sort(), [
         'NetworkPolicy/agentplane-pool-pro/tenant-acme-isolation',
         'Role/agentplane-pool-pro/tenant-acme-runtime',
         'RoleBinding/agentplane-pool-pro/tenant-acme-runtime',
+        'Secret/agentplane-pool-pro/tenant-acme-secrets',
         'ServiceAccount/agentplane-pool-pro/tenant-acme-runtime',
       ]);
       const status = onlyNew.statuses[0]?.status as { home: { namespace: string }; moving?: unknown };

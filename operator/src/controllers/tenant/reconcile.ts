@@ -9,7 +9,6 @@ import {
   InvalidTenantSpecError,
   type Tenant,
   type TenantStatus,
-  tenantVaultPath,
 } from '@agentplane/crds';
 import { topicNames } from '@agentplane/shared';
 import type { V1OwnerReference } from '@kubernetes/client-node';
@@ -29,6 +28,13 @@ import {
 } from './desired.ts';
 import { continueMove, moveStatus } from './move.ts';
 import { labels, managedBy, planTenant, type TenantPlan } from './plan.ts';
+import {
+  ensureTenantSecrets,
+  neededKeys,
+  projectedSecretName,
+  type SecretsStep,
+  type TenantSecretsPort,
+} from './secrets.ts';
 import { type StepOutcome, summarizeTenant } from './status.ts';
 import type { MessagingSettings } from './topics.ts';
 
@@ -46,10 +52,12 @@ export interface TenantReconcileDeps {
   agentInstancesOf(tenant: string): AgentInstance[];
   /** Names of ConfigMaps/Secrets the tenant's runtime may read (its agents' config). */
   runtimeObjectNames(tenant: string): string[];
-  /** Clean-ups outside Kubernetes that deletion must finish first (Kafka topics; Vault next). */
-  cleanups: Array<(tenant: Tenant) => Promise<void>>;
-  /** The tenant's Vault policy and role (the SecretsReady step); absent when Vault is not configured. */
-  ensureTenantSecrets?: (plan: TenantPlan, vaultPath: string) => Promise<StepOutcome>;
+  /** Clean-ups outside Kubernetes that deletion must finish, in order, before the namespace goes. */
+  cleanups: TenantCleanup[];
+  /** The tenant's Vault policy, role and keys (the SecretsReady step); absent when Vault is not configured. */
+  secrets?: TenantSecretsPort;
+  /** How often a tenant that declares Vault keys is looked at again (Vault cannot be watched). */
+  secretsRefreshMs: number;
   /** Makes the tenant's events and dead-letter topics exist as specified (the MessagingReady step). */
   ensureTenantTopics(tenant: string, settings: MessagingSettings): Promise<StepOutcome>;
   egress: PlatformEgress[];
@@ -58,16 +66,19 @@ export interface TenantReconcileDeps {
   actions: TenantActions;
 }
 
+export interface TenantCleanup {
+  /** What it removes, for status.deletion.remaining, e.g. "Kafka topics". */
+  what: string;
+  run(tenant: Tenant): Promise<void>;
+}
+
 /** While a tenant moves, look again this often: the agents' readiness is not a tenant event. */
 export const moveRequeueMs = 2_000;
 
 export async function reconcileTenant(name: string, deps: TenantReconcileDeps): Promise<ReconcileResult> {
   const tenant = deps.getTenant(name);
   if (!tenant) return undefined; // gone: owner references let the garbage collector remove its children
-  if (tenant.metadata.deletionTimestamp) {
-    await finalizeTenant(tenant, deps);
-    return undefined;
-  }
+  if (tenant.metadata.deletionTimestamp) return finalizeTenant(tenant, deps);
   await deps.actions.ensureFinalizer(tenant, tenantFinalizer);
 
   let plan: TenantPlan;
@@ -118,22 +129,49 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
     return outcome;
   };
 
-  // Like Kafka: Vault down keeps the rest of the tenant working and the reconcile is retried.
-  const secretsStep = async (ensure: NonNullable<TenantReconcileDeps['ensureTenantSecrets']>) => {
-    const outcome = await ensure(plan, tenantVaultPath(plan.name, tenant.spec));
-    if (outcome.status !== 'True') {
-      deps.actions.event(tenant, 'Warning', outcome.reason, outcome.message);
-      failures.push(new Error(outcome.message));
+  // Like Kafka: Vault down keeps the rest of the tenant working and the reconcile is retried. A
+  // missing key waits for an SRE to write it: looked at again on the refresh interval, no backoff.
+  let secretsStatus: SecretsStep['status'] | undefined;
+  const secretsStep = async (port: TenantSecretsPort): Promise<StepOutcome> => {
+    try {
+      // While the tenant moves, its runtime runs in both homes and both may log in.
+      const namespaces = [...new Set([plan.namespace, previous?.namespace ?? plan.namespace])];
+      const { outcome, status } = await ensureTenantSecrets(
+        plan,
+        tenant,
+        port,
+        deps.actions,
+        owner,
+        namespaces,
+      );
+      secretsStatus = status;
+      if (outcome.status !== 'True') {
+        deps.actions.event(tenant, 'Warning', outcome.reason, outcome.message);
+        if (outcome.reason === 'VaultUnavailable') failures.push(new Error(outcome.message));
+      }
+      return outcome;
+    } catch (error) {
+      failures.push(error as Error);
+      deps.actions.event(tenant, 'Warning', 'SecretsReadyFailed', (error as Error).message);
+      return {
+        type: 'SecretsReady',
+        status: 'False',
+        reason: 'ApplyFailed',
+        message: (error as Error).message,
+      };
     }
-    return outcome;
   };
 
+  const previous = tenant.status?.home;
   const dedicated = plan.isolation === 'dedicated';
   const steps = [
     await step('NamespaceReady', dedicated ? 'Dedicated' : 'SharedPool', `home namespace ${plan.namespace}`, [
       dedicated ? desiredNamespace(plan, owner) : poolNamespace(plan),
       desiredServiceAccount(plan, meta),
-      desiredRuntimeRole(plan, meta, deps.runtimeObjectNames(plan.name)),
+      desiredRuntimeRole(plan, meta, [
+        ...deps.runtimeObjectNames(plan.name),
+        ...(tenant.spec.secrets?.projected?.length ? [projectedSecretName(plan.name)] : []),
+      ]),
       desiredRuntimeRoleBinding(plan, meta),
       desiredOwnersRoleBinding(plan, meta),
     ]),
@@ -154,16 +192,21 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
       desiredNetworkPolicy(plan, meta, deps.egress),
     ]),
     await messagingStep(),
-    ...(deps.ensureTenantSecrets ? [await secretsStep(deps.ensureTenantSecrets)] : []),
+    ...(deps.secrets ? [await secretsStep(deps.secrets)] : []),
   ];
 
   // A new tier or isolation can mean a new home: move there once it is built.
-  const previous = tenant.status?.home;
   const moving = previous !== undefined && previous.namespace !== plan.namespace;
   const built = failures.length === 0;
   const progress =
     moving && built
-      ? await continueMove(previous, plan, deps.agentInstancesOf(plan.name), deps.actions)
+      ? await continueMove(
+          previous,
+          plan,
+          deps.agentInstancesOf(plan.name),
+          deps.actions,
+          tenant.status?.secrets?.projectedSecret,
+        )
       : undefined;
   const stillMoving = moving && !progress?.done;
   if (moving && progress?.done)
@@ -185,19 +228,72 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
         ? { moving: moveStatus(previous, plan, startedAt, progress?.step ?? 'BuildingNewHome') }
         : {}),
       topics: { events: topicNames.events(plan.name), deadLetter: topicNames.deadLetter(plan.name) },
+      ...(secretsStatus ? { secrets: secretsStatus } : {}),
       agentInstances: deps.agentInstancesOf(plan.name).length,
     },
     conditions,
   );
   if (failures.length > 0)
     throw new AggregateError(failures, `tenant ${name}: ${failures.length} step(s) failed`);
-  return stillMoving ? { requeueAfterMs: moveRequeueMs } : undefined;
+  const lookAgain = [
+    // Once more after the move: Vault access is then narrowed to the new home alone.
+    moving ? moveRequeueMs : undefined,
+    deps.secrets && neededKeys(tenant.spec.secrets).length > 0 ? deps.secretsRefreshMs : undefined,
+  ].filter((ms) => ms !== undefined);
+  return lookAgain.length > 0 ? { requeueAfterMs: Math.min(...lookAgain) } : undefined;
 }
 
-async function finalizeTenant(tenant: Tenant, deps: TenantReconcileDeps): Promise<void> {
-  if (!tenant.metadata.finalizers?.includes(tenantFinalizer)) return;
-  for (const cleanup of deps.cleanups) await cleanup(tenant);
-  await deps.actions.removeFinalizer(tenant, tenantFinalizer);
+/**
+ * Deletion, in order: the tenant's AgentInstances (each stops its consumers and removes its inbound
+ * topic), then each clean-up outside Kubernetes, then the finalizer, after which the garbage
+ * collector removes the namespace and everything else the Tenant owns. Progress is in status; every
+ * step is safe to repeat, so an operator restart half-way simply carries on.
+ */
+async function finalizeTenant(tenant: Tenant, deps: TenantReconcileDeps): Promise<ReconcileResult> {
+  if (!tenant.metadata.finalizers?.includes(tenantFinalizer)) return undefined;
+  const agents = deps.agentInstancesOf(tenant.metadata.name);
+  for (const agent of agents) {
+    if (agent.metadata.deletionTimestamp) continue;
+    const { name, namespace } = agent.metadata;
+    await deps.actions.remove({ apiVersion, kind: 'AgentInstance', metadata: { name, namespace } });
+  }
+  const remaining: string[] = [];
+  const failures: Error[] = [];
+  if (agents.length > 0) {
+    const names = agents.map((a) => `${a.metadata.namespace}/${a.metadata.name}`).join(', ');
+    remaining.push(`${agents.length} AgentInstance(s) stopping: ${names}`);
+  } else {
+    for (const cleanup of deps.cleanups) {
+      try {
+        await cleanup.run(tenant);
+      } catch (error) {
+        failures.push(error as Error);
+        remaining.push(`${cleanup.what} (${(error as Error).message})`);
+      }
+    }
+  }
+  if (remaining.length === 0) {
+    await deps.actions.removeFinalizer(tenant, tenantFinalizer);
+    return undefined;
+  }
+  const { conditions: _conditions, ...status } = tenant.status ?? {};
+  await deps.actions.writeStatus(tenant, { ...status, phase: 'Terminating', deletion: { remaining } }, [
+    {
+      type: 'Ready',
+      status: 'False',
+      reason: 'Terminating',
+      message: `deleting; still to remove: ${remaining.join('; ')}`,
+    },
+  ]);
+  if (failures.length > 0) {
+    deps.actions.event(tenant, 'Warning', 'CleanupFailed', remaining.join('; '));
+    throw new AggregateError(
+      failures,
+      `tenant ${tenant.metadata.name}: ${failures.length} clean-up(s) failed`,
+    );
+  }
+  // Agents leaving are watched, but look again in case one is stuck.
+  return { requeueAfterMs: moveRequeueMs };
 }
 
 function ownerOf(tenant: Tenant): V1OwnerReference {

@@ -20,7 +20,8 @@ import {
 const settings = (partitions = 3, retentionHours = 168) => ({ messaging: { partitions, retentionHours } });
 
 /** An in-memory broker behind the TopicAdmin port that records every call. */
-function fakeAdmin(initial: Record<string, TopicState> = {}, failWith?: Error) {
+function fakeAdmin(initial: Record<string, TopicState> = {}, failWith?: Error, initialGroups: string[] = []) {
+  const groups = new Set(initialGroups);
   const topics = new Map<string, TopicState>(
     Object.entries(initial).map(([k, v]) => [k, { partitions: v.partitions, configs: { ...v.configs } }]),
   );
@@ -61,10 +62,20 @@ function fakeAdmin(initial: Record<string, TopicState> = {}, failWith?: Error) {
       record('listByPrefix', prefix);
       return [...topics.keys()].filter((n) => n.startsWith(prefix)).sort();
     },
+    groupMembers: async () => 0,
+    groupsByPrefix: async (prefix) => {
+      record('groupsByPrefix', prefix);
+      return [...groups].filter((g) => g.startsWith(prefix)).sort();
+    },
+    deleteGroups: async (ids) => {
+      record('deleteGroups', ids);
+      for (const id of ids) groups.delete(id);
+    },
     close: async () => {},
   };
-  const mutations = () => calls.filter((c) => c.op !== 'describe' && c.op !== 'listByPrefix');
-  return { admin, topics, calls, mutations };
+  const reads = new Set(['describe', 'listByPrefix', 'groupsByPrefix']);
+  const mutations = () => calls.filter((c) => !reads.has(c.op));
+  return { admin, topics, groups, calls, mutations };
 }
 
 describe('desired topics', () => {
@@ -199,15 +210,19 @@ describe('ensureTopics', () => {
 });
 
 describe('deleteTenantTopics', () => {
-  it("deletes exactly the tenant's topics, not those of a tenant with a similar name", async () => {
-    const fake = fakeAdmin({
-      'agentplane.acme.events': { partitions: 1, configs: {} },
-      'agentplane.acme.dlq': { partitions: 1, configs: {} },
-      'agentplane.acme.agent.support.inbound': { partitions: 1, configs: {} },
-      'agentplane.acmex.events': { partitions: 1, configs: {} },
-      'agentplane.acme-corp.events': { partitions: 1, configs: {} },
-      'acme.events': { partitions: 1, configs: {} },
-    });
+  it("deletes exactly the tenant's topics and groups, not those of a tenant with a similar name", async () => {
+    const fake = fakeAdmin(
+      {
+        'agentplane.acme.events': { partitions: 1, configs: {} },
+        'agentplane.acme.dlq': { partitions: 1, configs: {} },
+        'agentplane.acme.agent.support.inbound': { partitions: 1, configs: {} },
+        'agentplane.acmex.events': { partitions: 1, configs: {} },
+        'agentplane.acme-corp.events': { partitions: 1, configs: {} },
+        'acme.events': { partitions: 1, configs: {} },
+      },
+      undefined,
+      ['agentplane.acme.agent.support', 'agentplane.acmex.agent.support', 'billing'],
+    );
     const deleted = await deleteTenantTopics('acme', fake.admin);
     assert.deepEqual(deleted, [
       'agentplane.acme.agent.support.inbound',
@@ -219,8 +234,9 @@ describe('deleteTenantTopics', () => {
       'agentplane.acme-corp.events',
       'agentplane.acmex.events',
     ]);
+    assert.deepEqual([...fake.groups].sort(), ['agentplane.acmex.agent.support', 'billing']);
     assert.deepEqual(await deleteTenantTopics('acme', fake.admin), []);
-    assert.equal(fake.mutations().length, 1, 'nothing left, no second delete request');
+    assert.equal(fake.mutations().length, 2, 'nothing left, no second delete request');
   });
 });
 

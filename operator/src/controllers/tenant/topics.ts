@@ -149,12 +149,15 @@ export async function ensureTopics(desired: TopicSpec[], admin: TopicAdmin): Pro
 }
 
 /**
- * Deletes every topic under the tenant's prefix (`agentplane.<tenant>.`) and nothing else; returns
- * the names deleted. Throws TopicAdminError (see `retriable`) when Kafka cannot do it now.
+ * Deletes every topic and consumer group under the tenant's prefix (`agentplane.<tenant>.`) and
+ * nothing else; returns the topic names deleted. Throws TopicAdminError (see `retriable`) when Kafka
+ * cannot do it now.
  */
 export async function deleteTenantTopics(tenant: string, admin: TopicAdmin): Promise<string[]> {
   const prefix = topicNames.tenantPrefix(tenant);
   const topics = (await admin.listByPrefix(prefix)).filter((t) => t.startsWith(prefix));
   if (topics.length > 0) await admin.delete(topics);
+  const groups = (await admin.groupsByPrefix(prefix)).filter((g) => g.startsWith(prefix));
+  if (groups.length > 0) await admin.deleteGroups(groups);
   return topics;
 }
