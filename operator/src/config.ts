@@ -26,14 +26,14 @@ export const operatorSettings = {
   concurrency: setting.integer('OPERATOR_CONCURRENCY', { example: '4', default: 4, min: 1, max: 64 }),
   resync: setting.duration('OPERATOR_RESYNC', { example: '10m', default: 600_000 }),
   kubeQps: setting.integer('OPERATOR_KUBE_QPS', {
-    example: '50',
-    default: 50,
+    example: '200',
+    default: 200,
     min: 1,
     description: 'requests a second to the API server, on average (watches excluded)',
   }),
   kubeBurst: setting.integer('OPERATOR_KUBE_BURST', {
-    example: '100',
-    default: 100,
+    example: '400',
+    default: 400,
     min: 1,
     description: 'requests the operator may send at once before OPERATOR_KUBE_QPS paces it',
   }),

@@ -142,9 +142,13 @@ export function createWorld(
       if (!wrote) return;
       remember(uid, { version: stored.metadata.resourceVersion, status: next });
       const before = new Map(previous.map((c) => [c.type, c.status]));
+      const told = new Set<string>();
       for (const fact of facts) {
-        // An Event for each condition that became true; failures already recorded theirs.
-        if (fact.status === 'True' && before.get(fact.type) !== 'True') {
+        // An Event for each condition that became true; failures already recorded theirs. Ready
+        // often repeats another condition's reason and message: one Event says it.
+        const said = `${fact.reason}\n${fact.message}`;
+        if (fact.status === 'True' && before.get(fact.type) !== 'True' && !told.has(said)) {
+          told.add(said);
           this.event(object, 'Normal', fact.reason, fact.message);
         }
       }
@@ -156,6 +160,7 @@ export function createWorld(
       await removeFinalizer(client, object, finalizer);
     },
     event(object, type, reason, note) {
+      log.debug({ object: objectKey(object), type, reason, note }, 'event');
       void manager.events.record(object, { type, reason, action: 'Reconcile', note }).catch((error) => {
         log.warn({ err: error, reason }, 'event not recorded');
       });
