@@ -212,6 +212,58 @@ describe('operator: Vault and Kafka', () => {
     assert.ok(!groups.some((g) => g.groupId === `agentplane.${tenant}.agent.support`), 'and its group');
   });
 
+  it("keeps a moving tenant's runtime able to log in to Vault from its new home, then only from there", async () => {
+    const mover = uniqueName('mv');
+    const login = async (namespace: string) => {
+      const jwt = JSON.parse(
+        await kubectlOk([
+          'create',
+          'token',
+          `tenant-${mover}-runtime`,
+          '-n',
+          namespace,
+          '--duration=10m',
+          '-o',
+          'json',
+        ]),
+      ).status.token;
+      return vault({ endpoint: testbedEnv('VAULT_ADDR') }).kubernetesLogin({
+        mount_point: 'kubernetes',
+        role: `agentplane-tenant-${mover}`,
+        jwt,
+      });
+    };
+    const manifest = (isolation: string) =>
+      stringify({
+        apiVersion: 'agentplane.io/v1alpha1',
+        kind: 'Tenant',
+        metadata: { name: mover },
+        spec: { tier: 'pro', isolation },
+      });
+    await kubectlOk(['apply', '-f', '-'], { stdin: manifest('shared') });
+    await kubectlOk(['wait', '--for=condition=Ready', '--timeout=60s', `tenant/${mover}`]);
+    assert.ok((await login('agentplane-pool-pro')).auth.client_token);
+
+    await kubectlOk(['apply', '-f', '-'], { stdin: manifest('dedicated') });
+    await eventually(
+      async () => (await getJson(['tenant', mover])).status?.home?.namespace === `tenant-${mover}`,
+      {
+        what: `${mover} to move`,
+        timeoutMs: 60_000,
+      },
+    );
+    assert.ok((await login(`tenant-${mover}`)).auth.client_token, 'the new home may log in');
+    const role = `auth/kubernetes/role/agentplane-tenant-${mover}`;
+    await eventually(
+      async () => {
+        const bound = (await root().read(role)).data.bound_service_account_namespaces as string[];
+        return bound.length === 1 && bound[0] === `tenant-${mover}`;
+      },
+      { what: 'the role to be narrowed to the new home', timeoutMs: 30_000 },
+    );
+    await kubectlOk(['delete', 'tenant', mover, '--timeout=60s']);
+  });
+
   it('finishes a deletion interrupted by a killed operator, leaving nothing in Kubernetes, Kafka or Vault', async () => {
     await relay.cut();
     await kubectlOk(['delete', 'tenant', tenant, '--wait=false']);
