@@ -22,7 +22,7 @@ interface GoComponent {
   module: string;
   /** Packages to build; each becomes a binary named after its last path element. */
   packages: string[];
-  ldflags?: (version: string) => string[];
+  ldflags?: (version: string, goMod: string) => string[];
   /** Extra files to copy into the cache entry once built, from the upstream module's folder. */
   afterBuild?: (moduleDir: string, outDir: string) => void;
   /** Source edits to a dependency, applied to a copy that a go.work file swaps in for the build. */
@@ -46,6 +46,28 @@ const kubeVersionStamp = (version: string): string[] => {
     `-X ${pkg}.gitMinor=${minor}`,
     `-X ${pkg}.gitTreeState=clean`,
   ]);
+};
+
+/** helm's Makefile stamps its version and the Kubernetes minor its client libraries speak. */
+const helmVersionStamp = (version: string, goMod: string): string[] => {
+  const clientGo = requiredVersion(goMod, 'k8s.io/client-go');
+  const minor = clientGo.split('.')[1] ?? '0';
+  return [
+    `-X helm.sh/helm/v3/internal/version.version=${version}`,
+    '-X helm.sh/helm/v3/internal/version.gitTreeState=clean',
+    ...['pkg/lint/rules', 'pkg/chartutil'].flatMap((pkg) => [
+      `-X helm.sh/helm/v3/${pkg}.k8sVersionMajor=1`,
+      `-X helm.sh/helm/v3/${pkg}.k8sVersionMinor=${minor}`,
+    ]),
+  ];
+};
+
+/** Tools the tests run but the test bed does not start; built on first use, not by `up`. */
+const helmComponent: GoComponent = {
+  name: 'helm',
+  module: 'helm.sh/helm/v3',
+  packages: ['helm.sh/helm/v3/cmd/helm'],
+  ldflags: helmVersionStamp,
 };
 
 const goComponents: GoComponent[] = [
@@ -100,6 +122,14 @@ export async function ensureComponents(log: (line: string) => void = console.err
   return dirs as ComponentDirs;
 }
 
+/**
+ * Returns the path of the helm binary the chart tests use (version pinned in go/helm/go.mod),
+ * building it from the Go module proxy first when the cache has none (a few minutes, with progress).
+ */
+export async function ensureHelm(log: (line: string) => void = console.error): Promise<string> {
+  return join(await ensureGoComponent(helmComponent, log), 'helm');
+}
+
 async function ensureGoComponent(component: GoComponent, log: (line: string) => void): Promise<string> {
   const moduleDir = join(goModulesDir, component.name);
   const goMod = readFileSync(join(moduleDir, 'go.mod'), 'utf8');
@@ -116,7 +146,7 @@ async function ensureGoComponent(component: GoComponent, log: (line: string) => 
   const partial = `${outDir}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
-  const ldflags = ['-s', '-w', ...(component.ldflags?.(version) ?? [])].join(' ');
+  const ldflags = ['-s', '-w', ...(component.ldflags?.(version, goMod) ?? [])].join(' ');
   const started = Date.now();
   const env: NodeJS.ProcessEnv = { CGO_ENABLED: '0' };
   if (component.patches)

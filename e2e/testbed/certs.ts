@@ -14,15 +14,10 @@ export interface ClusterCerts {
   serviceAccountPub: string;
 }
 
-/**
- * Writes a throw-away PKI for one test bed run with openssl: a CA, a serving certificate for
- * 127.0.0.1/localhost, a cluster-admin client certificate (group system:masters) and the
- * ServiceAccount signing key. EC keys keep this well under a second.
- */
-export function writeClusterCerts(dir: string): ClusterCerts {
-  mkdirSync(dir, { recursive: true });
+/** Where `writeClusterCerts(dir)` puts each file (member clusters reuse the bed's PKI). */
+export function clusterCertPaths(dir: string): ClusterCerts {
   const path = (name: string) => join(dir, name);
-  const certs: ClusterCerts = {
+  return {
     caCert: path('ca.crt'),
     caKey: path('ca.key'),
     servingCert: path('apiserver.crt'),
@@ -32,6 +27,17 @@ export function writeClusterCerts(dir: string): ClusterCerts {
     serviceAccountKey: path('sa.key'),
     serviceAccountPub: path('sa.pub'),
   };
+}
+
+/**
+ * Writes a throw-away PKI for one test bed run with openssl: a CA, a serving certificate for
+ * 127.0.0.1/localhost, a cluster-admin client certificate (group system:masters) and the
+ * ServiceAccount signing key. EC keys keep this well under a second.
+ */
+export function writeClusterCerts(dir: string): ClusterCerts {
+  mkdirSync(dir, { recursive: true });
+  const path = (name: string) => join(dir, name);
+  const certs = clusterCertPaths(dir);
   const ecKey = (file: string) =>
     openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file]);
 

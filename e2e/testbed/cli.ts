@@ -1,6 +1,6 @@
 // `npm run testbed -- up|down|status|build|run -- <command…>`: the real dependencies on 127.0.0.1.
 import { spawn } from 'node:child_process';
-import { ensureComponents } from './build.ts';
+import { ensureComponents, ensureHelm } from './build.ts';
 import { down, envPath, readState, status, up } from './testbed.ts';
 
 const usage = `usage: npm run testbed -- <command>
@@ -8,7 +8,7 @@ const usage = `usage: npm run testbed -- <command>
            write ${envPath}, and return; the services keep running
   down     stop every service and remove their data
   status   show whether each service runs
-  build    only build or fetch the binaries into the cache
+  build    only build or fetch the binaries into the cache (and helm, which the chart tests use)
   run -- <command…>
            run a command with the test bed's environment; starts the bed first if none runs
            and stops it afterwards (even when the command fails)`;
@@ -26,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
       return printStatus();
     case 'build':
       await ensureComponents();
+      await ensureHelm();
       return 0;
     case 'run':
       return runWithBed(rest[0] === '--' ? rest.slice(1) : rest);

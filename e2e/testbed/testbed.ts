@@ -65,7 +65,7 @@ export async function up(log: (line: string) => void = console.error): Promise<T
     const kubernetes = (async () => {
       const certs = writeClusterCerts(join(runDir, 'pki'));
       const etcd = await startEtcd(ctx);
-      return startKubernetes(ctx, etcd, certs, kubeconfig);
+      return { etcd, ...(await startKubernetes(ctx, etcd, certs, kubeconfig)) };
     })();
     const [kube, brokers, vault, databaseUrl] = await Promise.all([
       kubernetes,
@@ -80,6 +80,8 @@ export async function up(log: (line: string) => void = console.error): Promise<T
       VAULT_ADDR: vault.addr,
       VAULT_TOKEN: vault.token,
       DATABASE_URL: databaseUrl,
+      // Member clusters of multi-cluster tests keep their objects in this etcd too (members.ts).
+      TESTBED_ETCD_URL: kube.etcd,
       // kubectl built with the same Kubernetes version as the API server, first on PATH.
       TESTBED_BIN: components.kubernetes,
       PATH: `${components.kubernetes}${delimiter}${process.env.PATH ?? ''}`,
@@ -125,6 +127,25 @@ export function status(): { state: TestbedState; services: ServiceStatus[] } | u
 export function readState(): TestbedState | undefined {
   if (!existsSync(statePath)) return undefined;
   return JSON.parse(readFileSync(statePath, 'utf8')) as TestbedState;
+}
+
+/**
+ * Records a service started outside `up` (a member cluster of a multi-cluster test) in the running
+ * bed's state, so `down` stops it even when the test that started it crashed.
+ */
+export function trackInState(service: RunningService): void {
+  const state = readState();
+  if (!state) throw new Error('no test bed is running: start it with npm run testbed -- up');
+  state.services.push(service);
+  writeState(state);
+}
+
+/** Forgets services that were stopped on purpose (`trackInState`'s counterpart). */
+export function untrackInState(pids: number[]): void {
+  const state = readState();
+  if (!state) return;
+  state.services = state.services.filter((s) => !pids.includes(s.pid));
+  writeState(state);
 }
 
 function writeState(state: TestbedState): void {

@@ -6,11 +6,20 @@ import { stringify } from 'yaml';
 import type { ClusterCerts } from '../certs.ts';
 import type { BedContext } from '../context.ts';
 import { freePort } from '../ports.ts';
-import { type RunningService, startService, waitUntilReady } from '../processes.ts';
+import { isAlive, type RunningService, startService, stopService, waitUntilReady } from '../processes.ts';
 
 export interface KubernetesEndpoints {
   server: string;
   kubeconfig: string;
+  /** Stops the kube-apiserver alone (the cluster becomes unreachable) and starts it again. */
+  apiServer: { stop(): Promise<void>; start(): Promise<void> };
+}
+
+export interface KubernetesOptions {
+  /** Prefix of the service names and log files, e.g. `member-b/` (default: none). */
+  name?: string;
+  /** Where this control plane keeps its objects in etcd; several clusters can share one etcd. */
+  etcdPrefix?: string;
 }
 
 /**
@@ -23,12 +32,17 @@ export async function startKubernetes(
   etcdUrl: string,
   certs: ClusterCerts,
   kubeconfig: string,
+  options: KubernetesOptions = {},
 ): Promise<KubernetesEndpoints> {
   const bin = (name: string) => join(ctx.components.kubernetes, name);
+  const prefix = options.name ?? '';
+  const start = (name: string, command: string, args: string[]) =>
+    startNamed(ctx, `${prefix}${name}`, command, args);
   const port = await freePort();
   const server = `https://127.0.0.1:${port}`;
-  const apiserver = start(ctx, 'kube-apiserver', bin('kube-apiserver'), [
+  const apiserverArgs = [
     `--etcd-servers=${etcdUrl}`,
+    ...(options.etcdPrefix ? [`--etcd-prefix=${options.etcdPrefix}`] : []),
     '--bind-address=127.0.0.1',
     '--advertise-address=127.0.0.1',
     `--secure-port=${port}`,
@@ -42,16 +56,19 @@ export async function startKubernetes(
     '--authorization-mode=RBAC',
     '--allow-privileged=true',
     '--profiling=false',
-  ]);
-  await waitUntilReady(
-    apiserver,
-    async () => (await getWithClientCert(`${server}/readyz`, certs)) === 200,
-    90_000,
-  );
+  ];
+  let apiserver = start('kube-apiserver', bin('kube-apiserver'), apiserverArgs);
+  const apiServerReady = () =>
+    waitUntilReady(
+      apiserver,
+      async () => (await getWithClientCert(`${server}/readyz`, certs)) === 200,
+      90_000,
+    );
+  await apiServerReady();
   writeKubeconfig(kubeconfig, server, certs);
 
   const common = [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1'];
-  const controllerManager = start(ctx, 'kube-controller-manager', bin('kube-controller-manager'), [
+  const controllerManager = start('kube-controller-manager', bin('kube-controller-manager'), [
     ...common,
     `--secure-port=${await freePort()}`,
     `--service-account-private-key-file=${certs.serviceAccountKey}`,
@@ -63,8 +80,8 @@ export async function startKubernetes(
     // and a node marked unreachable turns every pod NotReady for good (kwok does not re-ready them).
     '--node-monitor-grace-period=5m',
   ]);
-  start(ctx, 'kube-scheduler', bin('kube-scheduler'), [...common, `--secure-port=${await freePort()}`]);
-  start(ctx, 'kwok', join(ctx.components.kwok, 'kwok'), [
+  start('kube-scheduler', bin('kube-scheduler'), [...common, `--secure-port=${await freePort()}`]);
+  start('kwok', join(ctx.components.kwok, 'kwok'), [
     `--kubeconfig=${kubeconfig}`,
     `--config=${join(ctx.components.kwok, 'stages.yaml')}`,
     '--manage-all-nodes=false',
@@ -80,7 +97,18 @@ export async function startKubernetes(
     await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
     return true;
   });
-  return { server, kubeconfig };
+  return {
+    server,
+    kubeconfig,
+    apiServer: {
+      stop: () => stopService(apiserver.pid),
+      async start() {
+        if (isAlive(apiserver.pid)) return;
+        apiserver = start('kube-apiserver', bin('kube-apiserver'), apiserverArgs);
+        await apiServerReady();
+      },
+    },
+  };
 }
 
 export function loadKubeConfig(path: string): KubeConfig {
@@ -89,8 +117,9 @@ export function loadKubeConfig(path: string): KubeConfig {
   return kc;
 }
 
-function start(ctx: BedContext, name: string, command: string, args: string[]): RunningService {
-  const service = startService({ name, command, args, logFile: join(ctx.logsDir, `${name}.log`) });
+function startNamed(ctx: BedContext, name: string, command: string, args: string[]): RunningService {
+  const logFile = join(ctx.logsDir, `${name.replaceAll('/', '-')}.log`);
+  const service = startService({ name, command, args, logFile });
   ctx.track(service);
   return service;
 }
