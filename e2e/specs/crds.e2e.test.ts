@@ -201,6 +201,27 @@ describe('CRDs: Tenant and AgentInstance validated by the API server', () => {
       /spec\.secrets\.vaultPath: Forbidden: spec\.secrets\.vaultPath must be tenants\/crds-vault or below it/,
     ],
     [
+      'two projected keys landing under one name in the Secret',
+      () =>
+        tenant(
+          uniqueName('crds'),
+          withSpec({
+            secrets: {
+              projected: [
+                { path: 'llm', key: 'apiKey' },
+                { path: 'other', key: 'token', secretKey: 'apiKey' },
+              ],
+            },
+          }),
+        ),
+      /spec\.secrets\.projected: Invalid value: .*two projected keys would land under the same name in the Kubernetes Secret/,
+    ],
+    [
+      'a required key whose secret path climbs out of the tenant subtree',
+      () => tenant(uniqueName('crds'), withSpec({ secrets: { required: [{ path: '../other', key: 'k' }] } })),
+      /spec\.secrets\.required\[0\]\.path: Invalid value: "\.\.\/other"/,
+    ],
+    [
       'replicas above autoscaling.maxReplicas',
       () =>
         agentInstance(
