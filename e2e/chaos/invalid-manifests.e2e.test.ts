@@ -100,7 +100,7 @@ const families: Family[] = [
       });
     },
   },
-  { field: 'spec.owners', make: (r, n) => tenant(n, { owners: 'alice' + word(r, 2) }) },
+  { field: 'spec.owners', make: (r, n) => tenant(n, { owners: `alice${word(r, 2)}` }) },
   { field: 'spec.suspended', make: (r, n) => tenant(n, { suspended: pick(r, ['yes', 1, 'true']) }) },
   { field: 'spec.agent', make: (r) => agent({ agent: pick(r, ['custom', 'support', 'Sales', '']) }) },
   {
