@@ -26,6 +26,8 @@ export interface TierDefinition {
   defaultQuota: { cpu: string; memory: string; pods: number };
   /** Per-container defaults and bounds for the tenant's LimitRange. */
   limits: { defaultCpu: string; defaultMemory: string; maxCpu: string; maxMemory: string };
+  /** Replicas one agent may scale to; a higher replicas or autoscaling.maxReplicas is capped. */
+  maxReplicasPerAgent: number;
 }
 
 // Agents by tier: basic answers and qualifies; pro adds sales; marketing writes outbound content in
@@ -33,6 +35,7 @@ export interface TierDefinition {
 export const tiers: Readonly<Record<Tier, TierDefinition>> = {
   basic: {
     tier: 'basic',
+    maxReplicasPerAgent: 2,
     priceUsdPerMonth: 99,
     includedConversationsPerMonth: 1000,
     overageUsdPerConversation: 0.1,
@@ -46,6 +49,7 @@ export const tiers: Readonly<Record<Tier, TierDefinition>> = {
   },
   pro: {
     tier: 'pro',
+    maxReplicasPerAgent: 5,
     priceUsdPerMonth: 499,
     includedConversationsPerMonth: 5000,
     overageUsdPerConversation: 0.05,
@@ -59,6 +63,7 @@ export const tiers: Readonly<Record<Tier, TierDefinition>> = {
   },
   enterprise: {
     tier: 'enterprise',
+    maxReplicasPerAgent: 20,
     priceUsdPerMonth: null,
     includedConversationsPerMonth: null,
     overageUsdPerConversation: null,
@@ -86,6 +91,7 @@ export interface EffectiveTenantSettings {
     monthlyConversations: number | null;
   };
   limits: TierDefinition['limits'];
+  maxReplicasPerAgent: number;
   customPrompts: boolean;
   allowedAgents: readonly AgentType[];
   messaging: { partitions: number; retentionHours: number };
@@ -122,6 +128,7 @@ export function effectiveTenantSettings(spec: TenantSpec): EffectiveTenantSettin
       monthlyConversations: quota.monthlyConversations ?? tier.includedConversationsPerMonth,
     },
     limits: tier.limits,
+    maxReplicasPerAgent: tier.maxReplicasPerAgent,
     customPrompts: tier.customPrompts,
     allowedAgents: tier.allowedAgents,
     // The same defaults as the CRD's, for specs that did not pass through the API server.

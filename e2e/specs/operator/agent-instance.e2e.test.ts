@@ -105,6 +105,30 @@ describe('operator: agent instances', () => {
     });
   });
 
+  it("caps autoscaling at the tier's replicas per agent and says so on the Scaling condition", async () => {
+    await agent('burst', ns, { tenantRef: globex, autoscaling: { minReplicas: 1, maxReplicas: 30 } });
+    const hpa = await eventually(
+      async () => {
+        const result = await kubectl(['get', 'hpa', 'agent-burst', '-n', ns, '-o', 'json']);
+        return result.code === 0 && JSON.parse(result.stdout);
+      },
+      { what: 'the HPA of agent-burst' },
+    );
+    assert.equal(hpa.spec.maxReplicas, 20, 'the enterprise tier allows 20 replicas per agent');
+    const scaling = await eventually(
+      async () => {
+        const c = await condition(`agentinstance/burst`, ns, 'Scaling');
+        return c?.reason === 'Capped' && c;
+      },
+      { what: 'the Scaling condition' },
+    );
+    assert.match(
+      scaling.message,
+      /asked for up to 30 replicas, capped at 20: the enterprise tier allows 20 replicas per agent/,
+    );
+    await kubectlOk(['delete', 'agentinstance', 'burst', '-n', ns]);
+  });
+
   it('scales a paused instance to zero and back', async () => {
     await kubectlOk([
       'patch',

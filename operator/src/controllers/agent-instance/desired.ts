@@ -12,8 +12,10 @@ export interface AgentPlan {
   tier: string;
   agent: string;
   version: string;
-  /** Replicas to run now: 0 when paused or the tenant is suspended. */
+  /** Replicas to run now: 0 when paused or the tenant is suspended; capped by tier and quota. */
   replicas: number;
+  /** Why replicas or autoscaling were lowered from the spec, when they were. */
+  capped?: string;
   autoscaling?: { minReplicas: number; maxReplicas: number; targetLag: number };
   /** The agent's settings as the runtime reads them (model, prompt, knowledge, topics). */
   config: Record<string, unknown>;

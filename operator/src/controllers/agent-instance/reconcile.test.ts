@@ -122,16 +122,29 @@ describe('reconcileAgentInstance', () => {
     assert.equal(condition(admitted, 'TenantValid')?.status, 'True');
   });
 
-  it("refuses an instance whose peak would not fit in the tenant's quota, even in a shared pool", async () => {
-    const instances = [instance('a', { replicas: 3 }), instance('bb', { autoscaling: { maxReplicas: 2 } })];
-    const w = world({ tenant: tenant({ quota: { cpu: '2' } }), instances });
-    await reconcileAgentInstance('agentplane-pool-pro/bb', w.deps);
-    assert.equal(condition(w, 'TenantValid')?.reason, 'QuotaExceeded');
-    assert.match(condition(w, 'Ready')?.message ?? '', /cpu 2500m \(quota 2\)/);
-    assert.deepEqual(w.events, ['Warning:QuotaExceeded']);
+  it("caps an agent to what is left of the tenant's quota, and refuses one that does not fit at all", async () => {
+    const instances = [
+      instance('a', { replicas: 3 }),
+      instance('bb', { autoscaling: { minReplicas: 1, maxReplicas: 3 } }),
+      instance('ccc', { replicas: 1 }),
+    ];
+    const capped = world({ tenant: tenant({ quota: { cpu: '2' } }), instances });
+    await reconcileAgentInstance('agentplane-pool-pro/bb', capped.deps);
+    assert.equal(condition(capped, 'TenantValid')?.status, 'True');
+    assert.equal(condition(capped, 'Scaling')?.reason, 'Capped');
+    const hpa = capped.applied.find((o) => o.kind === 'HorizontalPodAutoscaler')?.spec as {
+      maxReplicas: number;
+    };
+    assert.equal(hpa.maxReplicas, 1, 'the autoscaler gets the capped bound');
+
+    const refused = world({ tenant: tenant({ quota: { cpu: '2' } }), instances });
+    await reconcileAgentInstance('agentplane-pool-pro/ccc', refused.deps);
+    assert.equal(condition(refused, 'TenantValid')?.reason, 'QuotaExceeded');
+    assert.deepEqual(refused.events, ['Warning:QuotaExceeded']);
+
     const older = world({ tenant: tenant({ quota: { cpu: '2' } }), instances });
     await reconcileAgentInstance('agentplane-pool-pro/a', older.deps);
-    assert.equal(condition(older, 'TenantValid')?.status, 'True', 'the older instance keeps its place');
+    assert.equal(condition(older, 'Scaling')?.reason, 'WithinLimits', 'the oldest keeps what it asked for');
   });
 
   it('deploys the runtime, owned by the tenant, and reports Ready from the Deployment', async () => {

@@ -29,7 +29,7 @@ import {
   desiredPodDisruptionBudget,
   type RuntimeDefaults,
 } from './desired.ts';
-import { footprintOf, quotaViolation } from './footprint.ts';
+import { type ScalingBound, scalingBound } from './scaling-bound.ts';
 
 export type AgentActions = ObjectWrites &
   StatusWrites<AgentInstance, Omit<AgentInstanceStatus, 'conditions'>> & {
@@ -85,9 +85,9 @@ export async function reconcileAgentInstance(
   // the Tenant.
   if (tenant && !tenant.metadata.deletionTimestamp) await deps.actions.apply(ownedByTenant(instance, tenant));
 
-  const refusal = tenant ? checkAgainstTenant(instance, tenant, deps) : tenantNotFound(instance);
-  if (refusal || !tenant) {
-    const why = refusal ?? tenantNotFound(instance);
+  const admission = tenant ? checkAgainstTenant(instance, tenant, deps) : tenantNotFound(instance);
+  if (!tenant || isRefusal(admission)) {
+    const why = isRefusal(admission) ? admission : tenantNotFound(instance);
     deps.actions.event(instance, 'Warning', why.reason, why.message);
     await deps.actions.writeStatus(instance, { observedGeneration: generation, phase: 'Failed' }, [
       { type: 'TenantValid', status: 'False', ...why },
@@ -96,7 +96,7 @@ export async function reconcileAgentInstance(
     return undefined;
   }
 
-  const plan = planAgent(instance, tenant);
+  const plan = planAgent(instance, tenant, admission);
   // The topic about to be created is the operator's to delete with the instance.
   await deps.actions.ensureFinalizer(instance, agentFinalizer);
   // No runtime without its inbound topic: it would only crash-loop.
@@ -207,12 +207,12 @@ function tenantNotFound(instance: AgentInstance): Refusal {
   };
 }
 
-/** The tenant exists; may this instance run under it, here? */
+/** The tenant exists; may this instance run under it, here, and how far may it scale? */
 function checkAgainstTenant(
   instance: AgentInstance,
   tenant: Tenant,
   deps: AgentReconcileDeps,
-): Refusal | undefined {
+): Refusal | ScalingBound {
   if (tenant.metadata.deletionTimestamp) {
     return { reason: 'TenantTerminating', message: `Tenant ${tenant.metadata.name} is being deleted` };
   }
@@ -234,18 +234,20 @@ function checkAgainstTenant(
   const others = deps
     .instancesOf(tenant.metadata.name)
     .filter((o) => o.metadata.uid !== instance.metadata.uid && o.metadata.namespace === home);
-  const older = others.filter((o) => isOlder(o, instance));
+  const older = others.filter((o) => isOlder(o, instance)).sort((a, b) => (isOlder(a, b) ? -1 : 1));
   const settings = effectiveTenantSettings(tenant.spec);
-  const resources = deps.runtime.resources;
   return (
     tierViolation(settings, instance.spec, older.length) ??
-    quotaViolation(
-      settings.quota,
-      older.map((o) => footprintOf(o.spec, resources)),
-      footprintOf(instance.spec, resources),
+    scalingBound(
+      settings,
+      older.map((o) => o.spec),
+      instance.spec,
+      deps.runtime.resources,
     )
   );
 }
+
+const isRefusal = (admission: Refusal | ScalingBound): admission is Refusal => 'reason' in admission;
 
 function isOlder(a: AgentInstance, b: AgentInstance): boolean {
   const [ta, tb] = [a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? ''].map((t) =>
@@ -255,9 +257,10 @@ function isOlder(a: AgentInstance, b: AgentInstance): boolean {
   return `${a.metadata.namespace}/${a.metadata.name}` < `${b.metadata.namespace}/${b.metadata.name}`;
 }
 
-function planAgent(instance: AgentInstance, tenant: Tenant): AgentPlan {
+function planAgent(instance: AgentInstance, tenant: Tenant, bound: ScalingBound): AgentPlan {
   const { spec, metadata } = instance;
   const heldAtZero = spec.paused === true || tenant.spec.suspended === true;
+  const max = bound.maxReplicas;
   return {
     name: metadata.name,
     namespace: metadata.namespace ?? '',
@@ -265,7 +268,8 @@ function planAgent(instance: AgentInstance, tenant: Tenant): AgentPlan {
     tier: tenant.spec.tier,
     agent: spec.agent,
     version: spec.version,
-    replicas: heldAtZero ? 0 : (spec.replicas ?? 1),
+    replicas: heldAtZero ? 0 : Math.min(spec.replicas ?? 1, max),
+    ...(bound.capped ? { capped: bound.capped } : {}),
     vault: {
       path: tenantVaultPath(tenant.metadata.name, tenant.spec),
       role: vaultNames.role(tenant.metadata.name),
@@ -274,8 +278,8 @@ function planAgent(instance: AgentInstance, tenant: Tenant): AgentPlan {
       ? { projectedSecret: projectedSecretName(tenant.metadata.name) }
       : {}),
     autoscaling: spec.autoscaling && {
-      minReplicas: spec.autoscaling.minReplicas ?? 1,
-      maxReplicas: spec.autoscaling.maxReplicas,
+      minReplicas: Math.min(spec.autoscaling.minReplicas ?? 1, max),
+      maxReplicas: Math.min(spec.autoscaling.maxReplicas, max),
       targetLag: spec.autoscaling.targetLag ?? 100,
     },
     config: {
@@ -358,7 +362,15 @@ function summarizeAgent(
       : instance.spec.paused
         ? 'Paused'
         : 'Ready';
-  return { phase, conditions: [tenantValid, deployed, available, readyCondition] };
+  const scaling: ConditionFact = plan.capped
+    ? { type: 'Scaling', status: 'False', reason: 'Capped', message: plan.capped }
+    : {
+        type: 'Scaling',
+        status: 'True',
+        reason: 'WithinLimits',
+        message: 'as asked, within the tier and the quota',
+      };
+  return { phase, conditions: [tenantValid, deployed, available, scaling, readyCondition] };
 }
 
 function zeroReason(tenant: Tenant): string {

@@ -1,65 +1,86 @@
-// What a tenant's agents may take at most (replicas at their peak × the runtime's limits), checked
-// against the tenant's quota when an instance is admitted. In a dedicated namespace the ResourceQuota
-// would refuse the pods later anyway; in a shared pool only the pool's quota exists, so this check is
-// what keeps one tenant from taking the pool's capacity from the others.
+// How far each of a tenant's agents may scale: its request (replicas, or autoscaling.maxReplicas),
+// capped by the tier's replicas per agent and by what is left of the tenant's quota after its older
+// agents (pods, and CPU and memory at the runtime's limits). The oldest agents keep their room; a newer
+// one gets what is left, capped with a message, or is refused when not even its minimum fits. In a
+// dedicated namespace the ResourceQuota would refuse the pods later anyway; in a shared pool only the
+// pool's quota exists, so this is what keeps one tenant's lag from taking the pool from the others.
 import type { AgentInstanceSpec, EffectiveTenantSettings } from '@agentplane/crds';
 import { parseQuantity } from '../../kube/quantity.ts';
 import type { RuntimeDefaults } from './desired.ts';
 
-export interface Footprint {
-  pods: number;
-  cpu: number;
-  memory: number;
+type ScalingSpec = Pick<AgentInstanceSpec, 'replicas' | 'autoscaling' | 'paused'>;
+
+export interface ScalingBound {
+  /** The most replicas this agent may run; 0 while paused. */
+  maxReplicas: number;
+  /** Set when the request was lowered: why, for the Scaling condition. */
+  capped?: string;
 }
 
-/** Peak pods of one instance and what they may use: autoscaled instances count at maxReplicas. */
-export function footprintOf(
-  spec: Pick<AgentInstanceSpec, 'replicas' | 'autoscaling' | 'paused'>,
-  resources: RuntimeDefaults['resources'],
-): Footprint {
-  const pods = spec.paused ? 0 : (spec.autoscaling?.maxReplicas ?? spec.replicas ?? 1);
-  return {
-    pods,
-    cpu: pods * (parseQuantity(resources.limits.cpu) ?? 0),
-    memory: pods * (parseQuantity(resources.limits.memory) ?? 0),
-  };
+export interface ScalingRefusal {
+  reason: 'QuotaExceeded';
+  message: string;
 }
 
-const sum = (all: Footprint[]): Footprint =>
-  all.reduce((a, b) => ({ pods: a.pods + b.pods, cpu: a.cpu + b.cpu, memory: a.memory + b.memory }), {
-    pods: 0,
-    cpu: 0,
-    memory: 0,
-  });
-
-const cores = (n: number) => `${Math.round(n * 1000)}m`;
-const mebibytes = (n: number) => `${Math.round(n / 2 ** 20)}Mi`;
+/** Replicas the spec asks for at its peak: autoscaled agents count at maxReplicas. */
+const requested = (spec: ScalingSpec) =>
+  spec.paused ? 0 : (spec.autoscaling?.maxReplicas ?? spec.replicas ?? 1);
+/** Fewest replicas the spec can run with. */
+const minimum = (spec: ScalingSpec) => (spec.paused ? 0 : (spec.autoscaling?.minReplicas ?? 1));
 
 /**
- * Why `instance` does not fit next to the tenant's older instances, or undefined when it does. The
- * message names the resource, what the agents would need and the quota, and what to change.
+ * The bound of `instance`, given the tenant's `older` agents (oldest first) — each of which was given
+ * its own bound the same way — or why it cannot run at all.
  */
-export function quotaViolation(
-  quota: EffectiveTenantSettings['quota'],
-  older: Footprint[],
-  instance: Footprint,
-): { reason: 'QuotaExceeded'; message: string } | undefined {
-  const total = sum([...older, instance]);
-  const limits = {
-    pods: quota.pods,
-    cpu: parseQuantity(quota.cpu) ?? 0,
-    memory: parseQuantity(quota.memory) ?? 0,
+export function scalingBound(
+  settings: Pick<EffectiveTenantSettings, 'tier' | 'quota' | 'maxReplicasPerAgent'>,
+  older: ScalingSpec[],
+  instance: ScalingSpec,
+  resources: RuntimeDefaults['resources'],
+): ScalingBound | ScalingRefusal {
+  const perPod = {
+    cpu: parseQuantity(resources.limits.cpu) ?? 0,
+    memory: parseQuantity(resources.limits.memory) ?? 0,
   };
-  const over = [
-    total.pods > limits.pods ? `${total.pods} pods (quota ${limits.pods})` : undefined,
-    total.cpu > limits.cpu + 1e-9 ? `cpu ${cores(total.cpu)} (quota ${quota.cpu})` : undefined,
-    total.memory > limits.memory ? `memory ${mebibytes(total.memory)} (quota ${quota.memory})` : undefined,
-  ].filter((x) => x !== undefined);
-  if (over.length === 0) return undefined;
-  return {
-    reason: 'QuotaExceeded',
-    message:
-      `with this instance at its peak the tenant's agents would need ${over.join(', ')}; ` +
-      "lower spec.replicas or spec.autoscaling.maxReplicas, or raise the Tenant's spec.quota",
+  const room = {
+    pods: settings.quota.pods,
+    cpu: parseQuantity(settings.quota.cpu) ?? 0,
+    memory: parseQuantity(settings.quota.memory) ?? 0,
   };
+  const podsThatFit = () =>
+    Math.max(
+      0,
+      Math.floor(
+        Math.min(
+          room.pods,
+          perPod.cpu > 0 ? room.cpu / perPod.cpu + 1e-9 : Number.POSITIVE_INFINITY,
+          perPod.memory > 0 ? room.memory / perPod.memory : Number.POSITIVE_INFINITY,
+        ),
+      ),
+    );
+  const take = (pods: number) => {
+    room.pods -= pods;
+    room.cpu -= pods * perPod.cpu;
+    room.memory -= pods * perPod.memory;
+  };
+  for (const spec of older) take(Math.min(requested(spec), settings.maxReplicasPerAgent, podsThatFit()));
+
+  const asked = requested(instance);
+  const fit = podsThatFit();
+  const allowed = Math.min(asked, settings.maxReplicasPerAgent, fit);
+  if (allowed < minimum(instance)) {
+    return {
+      reason: 'QuotaExceeded',
+      message:
+        `the tenant's quota (pods ${settings.quota.pods}, cpu ${settings.quota.cpu}, memory ${settings.quota.memory}) ` +
+        `has room for ${fit} more replica(s) at the runtime's limits after its older agents, and this one needs ` +
+        `at least ${minimum(instance)}; lower the other agents' replicas or raise the Tenant's spec.quota`,
+    };
+  }
+  if (allowed === asked) return { maxReplicas: allowed };
+  const why =
+    allowed === settings.maxReplicasPerAgent && settings.maxReplicasPerAgent < fit
+      ? `the ${settings.tier} tier allows ${settings.maxReplicasPerAgent} replicas per agent`
+      : `the tenant's quota has room for ${fit} more replica(s) after its older agents`;
+  return { maxReplicas: allowed, capped: `asked for up to ${asked} replicas, capped at ${allowed}: ${why}` };
 }
