@@ -1,7 +1,7 @@
 // `npm run testbed -- up|down|status|build|run -- <command…>`: the real dependencies on 127.0.0.1.
 import { spawn } from 'node:child_process';
 import { ensureComponents, ensureHelm } from './build.ts';
-import { down, envPath, readState, status, up } from './testbed.ts';
+import { down, envPath, isHealthy, readState, status, up } from './testbed.ts';
 
 const usage = `usage: npm run testbed -- <command>
   up       build what is missing (once), start etcd, Kubernetes, kwok, Kafka, Vault and PostgreSQL,
@@ -49,14 +49,14 @@ function printStatus(): number {
   for (const [key, value] of Object.entries(current.state.env)) {
     if (key !== 'PATH' && key !== 'VAULT_TOKEN') console.log(`  ${key}=${value}`);
   }
-  return current.services.every((s) => s.alive) && current.state.ready ? 0 : 1;
+  return isHealthy(current.state) ? 0 : 1;
 }
 
 async function runWithBed(command: string[]): Promise<number> {
   if (command.length === 0) throw new Error('run needs a command: npm run testbed -- run -- <command…>');
   const existing = readState();
-  const owned = !(existing?.ready && status()?.services.every((s) => s.alive));
-  const state = owned ? await up() : (existing as NonNullable<typeof existing>);
+  const owned = !isHealthy(existing);
+  const state = owned ? await up() : existing;
   let stopping = false;
   const child = spawn(command[0] as string, command.slice(1), {
     stdio: 'inherit',

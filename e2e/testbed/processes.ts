@@ -18,6 +18,8 @@ export interface RunningService {
   name: string;
   pid: number;
   logFile: string;
+  /** Started by a suite on top of the bed (a member cluster); its state says nothing of the bed's health. */
+  extra?: boolean;
 }
 
 /**

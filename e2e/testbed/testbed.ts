@@ -32,7 +32,7 @@ export const envPath = join(stateDir, 'env');
  */
 export async function up(log: (line: string) => void = console.error): Promise<TestbedState> {
   const existing = readState();
-  if (existing?.ready && existing.services.every((s) => isAlive(s.pid))) {
+  if (isHealthy(existing)) {
     log(`test bed already running since ${existing.startedAt}`);
     return existing;
   }
@@ -108,6 +108,15 @@ export async function down(log: (line: string) => void = console.error): Promise
   log('test bed down');
 }
 
+/**
+ * A bed is healthy when `up` finished and each of its own services runs. Services suites added on
+ * top (member clusters, whose API servers tests stop on purpose) do not count: a dead one must never
+ * make `up`, `run` or the platform tear down a bed other processes are using.
+ */
+export function isHealthy(state: TestbedState | undefined): state is TestbedState {
+  return state?.ready === true && state.services.filter((s) => !s.extra).every((s) => isAlive(s.pid));
+}
+
 export interface ServiceStatus {
   name: string;
   pid: number;
@@ -136,7 +145,9 @@ export function readState(): TestbedState | undefined {
 export function trackInState(service: RunningService): void {
   const state = readState();
   if (!state) throw new Error('no test bed is running: start it with npm run testbed -- up');
-  state.services.push(service);
+  // Forget extras that died since (a member's API server stopped on purpose, a crashed suite).
+  state.services = state.services.filter((s) => !s.extra || isAlive(s.pid));
+  state.services.push({ ...service, extra: true });
   writeState(state);
 }
 
