@@ -15,16 +15,22 @@ import {
   withoutKafka,
 } from '../test-support/kafka.ts';
 import { startRuntime } from './app.ts';
+import { startTelemetry } from './instrumentation.ts';
 import type { DeadLetter, ResultEvent } from './messages.ts';
 
 describe('runtime on Kafka (fallback path)', { skip: withoutKafka(), timeout: 120_000 }, () => {
   const kafka = testKafka();
   let admin: Admin;
+  // As main.ts starts it without an OTLP endpoint.
+  const telemetry = startTelemetry({ serviceName: 'runtime-test', version: 'test', export: false });
   before(async () => {
     admin = kafka.admin();
     await admin.connect();
   });
-  after(() => admin.disconnect());
+  after(async () => {
+    await admin.disconnect();
+    await telemetry.shutdown();
+  });
 
   it('processes each conversation in order and publishes one result per message', async (t) => {
     const tenant = uniqueTenant();
@@ -117,5 +123,35 @@ describe('runtime on Kafka (fallback path)', { skip: withoutKafka(), timeout: 12
     });
     const ids = events.json<ResultEvent>().map((event) => event.messageId);
     assert.deepEqual(ids.sort(), ['m-1', 'm-2', 'm-3']);
+  });
+
+  it('carries the inbound trace to the events and dead-letter topics, and starts one otherwise', async (t) => {
+    const tenant = uniqueTenant();
+    const config = testConfig(tenant);
+    t.after(await createTenantTopics(admin, config, 1));
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const traceparent = `00-${traceId}-b7ad6b7169203331-01`;
+    await produce(kafka, config.topics.inbound, [
+      { ...inbound(tenant, 'c1', 'How much is the pro plan?', 'traced'), headers: { traceparent } },
+      inbound(tenant, 'c1', 'And is there a trial?', 'untraced'),
+      { key: 'c1', value: 'not json {', headers: { traceparent } },
+    ]);
+    const runtime = await startRuntime(config, silentLogger());
+    t.after(() => runtime.stop());
+    const events = await collect(kafka, config.topics.events);
+    const dlq = await collect(kafka, config.topics.deadLetter);
+    t.after(events.stop);
+    t.after(dlq.stop);
+    await eventually(() => events.records.length >= 2 && dlq.records.length >= 1, {
+      what: 'two events and a dead letter',
+    });
+    const [traced, untraced] = events.json<ResultEvent>();
+    assert.equal(traced?.messageId, 'traced');
+    assert.equal(traced?.traceId, traceId, 'the inbound trace id reaches the event');
+    assert.match(events.records[0]?.headers.traceparent ?? '', new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    assert.match(untraced?.traceId ?? '', /^(?!0{32})[0-9a-f]{32}$/, 'a fresh, non-zero trace id');
+    assert.notEqual(untraced?.traceId, traceId);
+    assert.match(events.records[1]?.headers.traceparent ?? '', new RegExp(`^00-${untraced?.traceId}-`));
+    assert.match(dlq.records[0]?.headers.traceparent ?? '', new RegExp(`^00-${traceId}-`));
   });
 });

@@ -2,7 +2,7 @@
 // stops them in reverse. main.ts adds only process concerns (signals, exit codes); tests start
 // runtimes in-process through this function.
 import type { Logger } from '@agentplane/shared';
-import { trace } from '@opentelemetry/api';
+import { type Tracer, trace } from '@opentelemetry/api';
 import type { ModelAccess } from './agents/step.ts';
 import type { RuntimeConfig } from './config.ts';
 import { errorCode } from './errors.ts';
@@ -36,6 +36,8 @@ export interface Runtime {
 export interface RuntimeOverrides {
   store?: VectorStore;
   llm?: LlmPort;
+  /** Default: the globally registered provider's (see instrumentation.ts). */
+  tracer?: Tracer;
 }
 
 /** Starts a runtime; throws (having closed what it opened) when a dependency cannot be reached. */
@@ -65,7 +67,7 @@ async function assemble(
   stopAll: () => Promise<void>,
 ): Promise<Runtime> {
   const { tenant, instance, topics, settings } = config;
-  const tracer = trace.getTracer('agentplane-runtime');
+  const tracer = overrides.tracer ?? trace.getTracer('agentplane-runtime');
   const metrics = createMetrics({ tenant, instance });
   const retry = {
     attempts: config.retryAttempts,
@@ -77,7 +79,10 @@ async function assemble(
   const secrets = config.vaultAddr
     ? await readTenantSecrets({
         addr: config.vaultAddr,
-        tenant,
+        path: config.vaultPath,
+        role: config.vaultRole,
+        kvMount: config.vaultKvMount,
+        authMount: config.vaultAuthMount,
         jwtPath: config.vaultKubernetesTokenPath,
         ...(config.vaultToken ? { token: config.vaultToken } : {}),
       })

@@ -69,3 +69,47 @@ it('reads the operator-written agent file', () => {
   assert.equal(config.settings.model.replyModel, 'gpt-4o');
   assert.equal(config.settings.knowledge.topK, 5);
 });
+
+it('reads the Vault settings the operator passes, with the tenant defaults otherwise', () => {
+  const defaults = loadConfig(env, []);
+  assert.equal(defaults.vaultPath, 'tenants/acme');
+  assert.equal(defaults.vaultRole, 'agentplane-tenant-acme');
+  assert.equal(defaults.vaultKvMount, 'secret');
+  assert.equal(defaults.vaultAuthMount, 'kubernetes');
+  const given = loadConfig(
+    {
+      ...env,
+      AGENTPLANE_VAULT_PATH: 'tenants/acme/prod',
+      AGENTPLANE_VAULT_ROLE: 'acme-prod',
+      VAULT_KV_MOUNT: 'kv',
+      VAULT_AUTH_MOUNT: 'k8s-east',
+    },
+    [],
+  );
+  assert.deepEqual(
+    [given.vaultPath, given.vaultRole, given.vaultKvMount, given.vaultAuthMount],
+    ['tenants/acme/prod', 'acme-prod', 'kv', 'k8s-east'],
+  );
+});
+
+it('refuses Vault paths that could name another path', () => {
+  for (const [name, value] of [
+    ['AGENTPLANE_VAULT_PATH', 'tenants/acme/../other'],
+    ['AGENTPLANE_VAULT_PATH', '/tenants/acme'],
+    ['VAULT_KV_MOUNT', 'secret/'],
+    ['VAULT_AUTH_MOUNT', 'kube rnetes'],
+  ] as const) {
+    assert.throws(
+      () => loadConfig({ ...env, [name]: value }, []),
+      (error: ConfigError) => {
+        assert.equal(error.violations.length, 1);
+        assert.match(
+          error.violations[0] ?? '',
+          new RegExp(`^${name} must be a Vault path.*e\\.g\\. ${name}=`),
+        );
+        return true;
+      },
+      `${name}=${value}`,
+    );
+  }
+});

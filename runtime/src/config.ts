@@ -2,7 +2,7 @@
 // shared schema reader; the agent file (`--config /etc/agentplane/agent.json`, written by the
 // operator) is checked here too, and all problems of both are reported together.
 import { readFileSync } from 'node:fs';
-import { ConfigError, readConfig, setting, topicNames } from '@agentplane/shared';
+import { ConfigError, readConfig, setting, topicNames, vaultNames } from '@agentplane/shared';
 
 export const agentTypes = ['customer-service', 'sales', 'marketing', 'lead-qualifier'] as const;
 export type AgentType = (typeof agentTypes)[number];
@@ -36,6 +36,12 @@ const schema = {
     example: '/var/run/secrets/kubernetes.io/serviceaccount/token',
     default: '/var/run/secrets/kubernetes.io/serviceaccount/token',
   }),
+  // Written by the operator from the tenant's resolved Vault settings; the defaults match what the
+  // operator creates for a tenant without spec.secrets.vaultPath.
+  vaultPath: setting.string('AGENTPLANE_VAULT_PATH', { example: 'tenants/acme/prod', optional: true }),
+  vaultRole: setting.string('AGENTPLANE_VAULT_ROLE', { example: 'agentplane-tenant-acme', optional: true }),
+  vaultKvMount: setting.string('VAULT_KV_MOUNT', { example: 'secret', default: 'secret' }),
+  vaultAuthMount: setting.string('VAULT_AUTH_MOUNT', { example: 'kubernetes', default: 'kubernetes' }),
   openaiBaseUrl: setting.url('OPENAI_BASE_URL', { example: 'https://api.openai.com/v1', optional: true }),
   openaiApiKey: setting.string('OPENAI_API_KEY', { example: 'sk-…', optional: true }),
   modelTimeoutMs: setting.duration('AGENTPLANE_MODEL_TIMEOUT', { example: '15s', default: 15_000 }),
@@ -94,12 +100,22 @@ export interface AgentSettings {
   replyConfidenceThreshold: number;
 }
 
-export type RuntimeConfig = ReturnType<typeof readConfig<typeof schema>> & {
+type BaseConfig = ReturnType<typeof readConfig<typeof schema>>;
+
+export type RuntimeConfig = Omit<BaseConfig, 'vaultPath' | 'vaultRole'> & {
+  /** The tenant's KV v2 path below `vaultKvMount` (its LLM key is at `<vaultPath>/llm`). */
+  readonly vaultPath: string;
+  /** The Kubernetes-auth role the runtime logs in as. */
+  readonly vaultRole: string;
   readonly settings: Readonly<AgentSettings>;
   readonly topics: Readonly<{ inbound: string; events: string; deadLetter: string; consumerGroup: string }>;
 };
 
 const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+// Vault paths and mounts: segments of letters, digits, `_`, `-` and `.` joined by `/`; no empty
+// segment (so no leading or trailing `/`) and no `.` or `..` (they would name another path).
+const isVaultPath = (value: string) =>
+  value.split('/').every((segment) => /^[A-Za-z0-9_.-]+$/.test(segment) && !/^\.\.?$/.test(segment));
 
 /**
  * Reads and validates the whole configuration. Returns a deeply frozen object; throws ConfigError
@@ -110,7 +126,7 @@ export function loadConfig(
   argv: readonly string[],
 ): RuntimeConfig {
   const problems: string[] = [];
-  let base: ReturnType<typeof readConfig<typeof schema>> | undefined;
+  let base: BaseConfig | undefined;
   try {
     base = readConfig(schema, env);
   } catch (error) {
@@ -123,6 +139,16 @@ export function loadConfig(
   ] as const) {
     if (value && !dnsLabel.test(value))
       problems.push(`${name} must be a DNS label of at most 40 characters (e.g. ${name}=acme)`);
+  }
+  for (const [name, value, example] of [
+    ['AGENTPLANE_VAULT_PATH', env.AGENTPLANE_VAULT_PATH, 'tenants/acme/prod'],
+    ['VAULT_KV_MOUNT', env.VAULT_KV_MOUNT, 'secret'],
+    ['VAULT_AUTH_MOUNT', env.VAULT_AUTH_MOUNT, 'kubernetes'],
+  ] as const) {
+    if (value && !isVaultPath(value))
+      problems.push(
+        `${name} must be a Vault path of letters, digits, _ - . joined by /, got "${value}" (e.g. ${name}=${example})`,
+      );
   }
   const settings = readAgentFile(argv, problems);
   if (base?.vaultAddr && !base.vaultToken && !env.KUBERNETES_SERVICE_HOST) {
@@ -137,7 +163,13 @@ export function loadConfig(
     deadLetter: topicNames.deadLetter(base.tenant),
     consumerGroup: topicNames.consumerGroup(base.tenant, base.instance),
   });
-  return Object.freeze({ ...base, settings: deepFreeze(settings), topics });
+  return Object.freeze({
+    ...base,
+    vaultPath: base.vaultPath ?? vaultNames.defaultPath(base.tenant),
+    vaultRole: base.vaultRole ?? vaultNames.role(base.tenant),
+    settings: deepFreeze(settings),
+    topics,
+  });
 }
 
 function configPath(argv: readonly string[]): string | undefined {

@@ -1,7 +1,7 @@
 // Process concerns only: configuration, telemetry, start, signals, exit codes.
 import { ConfigError, createLogger } from '@agentplane/shared';
 import { loadConfig } from './config.ts';
-import { startTelemetry } from './instrumentation.ts';
+import { startTelemetry, traceFields } from './instrumentation.ts';
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -17,7 +17,8 @@ const telemetry = startTelemetry({
   version: config.agentVersion,
   export: config.otlpEndpoint !== undefined,
 });
-const logger = createLogger({ name: 'runtime', level: config.logLevel }).child({
+// Every line logged inside a message's span carries its trace and span ids.
+const logger = createLogger({ name: 'runtime', level: config.logLevel, mixin: traceFields }).child({
   tenant: config.tenant,
   instance: config.instance,
   agent: config.agent,
@@ -26,7 +27,7 @@ const { startRuntime } = await import('./app.ts');
 
 let runtime: Awaited<ReturnType<typeof startRuntime>>;
 try {
-  runtime = await startRuntime(config, logger);
+  runtime = await startRuntime(config, logger, { tracer: telemetry.tracer });
 } catch (error) {
   logger.fatal(
     { err: error },

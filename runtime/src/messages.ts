@@ -118,12 +118,14 @@ const inboundSchema: Record<keyof InboundMessage, { check: Check; required: bool
   metadata: { check: object, required: false },
 };
 
+const inboundFields = Object.entries(inboundSchema);
+
 /** Lists every violation of the inbound schema (empty when valid). Pure. */
 export function inboundViolations(value: unknown): string[] {
   if (object(value)) return ['message must be a JSON object'];
   const record = value as Record<string, unknown>;
   const problems: string[] = [];
-  for (const [field, { check, required }] of Object.entries(inboundSchema)) {
+  for (const [field, { check, required }] of inboundFields) {
     const item = record[field];
     if (item === undefined || item === null) {
       if (required) problems.push(`${field} is required`);

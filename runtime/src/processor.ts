@@ -1,8 +1,18 @@
 // Handles one inbound record: parse and check it, skip it when its result was already published,
-// run the pipeline inside a span continued from the record's trace headers, and build the result
-// event. Also builds dead letters. This is where the Kafka port meets the agents.
+// run the pipeline inside a span continued from the record's trace headers (W3C traceparent), and
+// build the result event, whose traceId and traceparent carry that trace on. Also builds dead
+// letters. This is where the Kafka port meets the agents.
 import type { Logger } from '@agentplane/shared';
-import { context, propagation, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import { type PipelineDeps, runPipeline } from './agents/pipeline.ts';
 import type { ModelAccess } from './agents/step.ts';
 import { errorCode, isRetriable } from './errors.ts';
@@ -32,78 +42,132 @@ const getter = {
   get: (carrier: Record<string, string>, key: string) => carrier[key],
 };
 
+const consumerSpan = { kind: SpanKind.CONSUMER };
+
 export function createProcessor(deps: ProcessorDeps) {
   const now = deps.now ?? (() => new Date());
+  /** The trace the record's producer started (its `traceparent` header), or none. */
+  const inboundTrace = (record: InboundRecord) => propagation.extract(ROOT_CONTEXT, record.headers, getter);
+  const spanAttributes = (record: InboundRecord) => ({
+    'agentplane.tenant': deps.tenant,
+    'messaging.system': 'kafka',
+    'messaging.destination.name': record.topic,
+    'messaging.destination.partition.id': String(record.partition),
+    'messaging.kafka.offset': Number(record.offset),
+  });
 
-  /** Returns the records to publish for `record` (none for a duplicate); throws RuntimeErrors. */
-  async function handle(record: InboundRecord): Promise<Handled> {
+  /**
+   * Returns the records to publish for `record` (none for a duplicate); throws RuntimeErrors. Runs
+   * in a span continued from the record's trace headers; the result carries that trace onwards.
+   */
+  function handle(record: InboundRecord): Promise<Handled> {
+    return deps.tracer.startActiveSpan(
+      'agentplane.process',
+      consumerSpan,
+      inboundTrace(record),
+      async (span) => {
+        if (span.isRecording()) span.setAttributes(spanAttributes(record));
+        try {
+          return await processRecord(record, span);
+        } catch (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode(error) });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  async function processRecord(record: InboundRecord, span: Span): Promise<Handled> {
     const message = parseInbound(record.value, deps.tenant);
+    if (span.isRecording()) span.setAttribute('agentplane.message_id', message.id);
     if (!deps.ledger.claim(message.id)) {
       deps.onDuplicate?.(message.id);
+      span.setAttribute('agentplane.duplicate', true);
       deps.logger.info({ messageId: message.id }, 'duplicate message skipped');
       return { records: [] };
     }
-    const parent = propagation.extract(context.active(), record.headers, getter);
+    let event: ResultEvent;
     try {
-      const { event, headers } = await context.with(parent, () =>
-        deps.tracer.startActiveSpan('agentplane.process', async (span) => {
-          span.setAttributes({ 'agentplane.tenant': deps.tenant, 'agentplane.message_id': message.id });
-          try {
-            const outcome = await runPipeline(deps.pipeline, deps.modelAccess(), message.text);
-            const { injection: _injection, ...result } = outcome;
-            const built: ResultEvent = {
-              type: 'message.processed',
-              messageId: message.id,
-              conversationId: message.conversationId,
-              tenant: deps.tenant,
-              instance: deps.instance,
-              agent: deps.pipeline.agent,
-              ...result,
-              traceId: span.spanContext().traceId,
-              processedAt: now().toISOString(),
-            };
-            const headers: Record<string, string> = {
-              [eventHeaders.instance]: deps.instance,
-              [eventHeaders.messageId]: message.id,
-              'content-type': 'application/json',
-            };
-            // Inside the span: the event's traceparent names this span as the parent of what follows.
-            propagation.inject(context.active(), headers);
-            return { event: built, headers };
-          } finally {
-            span.end();
-          }
-        }),
+      const { injection: _injection, ...result } = await runPipeline(
+        deps.pipeline,
+        deps.modelAccess(),
+        message.text,
       );
-      const out: OutboundRecord = {
-        topic: deps.topics.events,
-        key: message.conversationId,
-        value: JSON.stringify(event),
-        headers,
-      };
-      return {
-        records: [out],
-        settle: (published) => {
-          if (published) {
-            deps.ledger.complete(message.id);
-            deps.onResult?.(event);
-          } else deps.ledger.release(message.id);
-        },
+      event = {
+        type: 'message.processed',
+        messageId: message.id,
+        conversationId: message.conversationId,
+        tenant: deps.tenant,
+        instance: deps.instance,
+        agent: deps.pipeline.agent,
+        ...result,
+        traceId: span.spanContext().traceId,
+        processedAt: now().toISOString(),
       };
     } catch (error) {
       deps.ledger.release(message.id);
       throw error;
     }
+    // Only headers someone reads: each costs kafkajs an encoder of its own per record.
+    const headers: Record<string, string> = {
+      [eventHeaders.instance]: deps.instance,
+      [eventHeaders.messageId]: message.id,
+    };
+    // The active context is this span's: the event's traceparent names it as the parent of what follows.
+    propagation.inject(context.active(), headers);
+    const out: OutboundRecord = {
+      topic: deps.topics.events,
+      key: message.conversationId,
+      value: JSON.stringify(event),
+      headers,
+    };
+    return {
+      records: [out],
+      settle: (published) => {
+        if (published) {
+          deps.ledger.complete(message.id);
+          deps.onResult?.(event);
+        } else deps.ledger.release(message.id);
+      },
+    };
   }
 
-  /** The dead letter for a record that failed for good: the error and the record byte for byte. */
+  /**
+   * The dead letter for a record that failed for good: the error and the record byte for byte, in
+   * a span of the record's trace (its traceparent goes with the letter). Logs the failure.
+   */
   function deadLetter(record: InboundRecord, error: unknown, attempts: number): OutboundRecord {
+    const parent = inboundTrace(record);
+    const span = deps.tracer.startSpan(
+      'agentplane.dead_letter',
+      { attributes: spanAttributes(record) },
+      parent,
+    );
+    const code = errorCode(error);
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+    const traced = trace.setSpan(parent, span);
+    const headers: Record<string, string> = {
+      [eventHeaders.instance]: deps.instance,
+      'agentplane-error-code': code,
+    };
+    propagation.inject(traced, headers);
+    context.with(traced, () =>
+      deps.logger.warn(
+        { err: error, topic: record.topic, partition: record.partition, offset: record.offset, attempts },
+        'dead-lettering record',
+      ),
+    );
+    span.end();
     const letter: DeadLetter = {
       type: 'message.dead_lettered',
       tenant: deps.tenant,
       instance: deps.instance,
       error: {
-        code: errorCode(error),
+        code,
         message: error instanceof Error ? error.message : String(error),
         retriable: isRetriable(error),
         attempts,
@@ -123,7 +187,7 @@ export function createProcessor(deps: ProcessorDeps) {
       topic: deps.topics.deadLetter,
       key: record.key?.toString('utf8') ?? null,
       value: JSON.stringify(letter),
-      headers: { [eventHeaders.instance]: deps.instance, 'agentplane-error-code': letter.error.code },
+      headers,
     };
   }
 

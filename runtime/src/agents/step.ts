@@ -1,7 +1,7 @@
 // Runs one pipeline step: the model when one is configured and the budget allows, the step's
 // deterministic fallback otherwise or when the model fails. Records path, timing, usage and a span.
 import type { Logger } from '@agentplane/shared';
-import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { addUsage, type LlmPort, type StructuredResult } from '../llm/port.ts';
 import { costOf } from '../llm/pricing.ts';
 import type { Usage } from '../messages.ts';
@@ -41,27 +41,27 @@ export async function runStep<T>(
 ): Promise<T> {
   const started = performance.now();
   // A child of the active (message) span, not made active itself: nothing inside a step starts
-  // spans, and activating one would cost an async-context switch per step.
-  const span = ctx.tracer.startSpan(`agent.${name}`);
+  // spans, and activating one would cost an async-context switch per step. When the message's span
+  // is not recorded (its trace is not sampled), a child would not be either: none is started.
+  const span = trace.getActiveSpan()?.isRecording() ? ctx.tracer.startSpan(`agent.${name}`) : undefined;
   try {
-    const value = await tryModel(ctx, name, modelCall);
-    span.setAttribute('agentplane.path', value ? 'model' : 'fallback');
+    // No model for this step: straight to the rules, without a round through the model path.
+    const value = ctx.access && modelCall ? await tryModel(ctx, ctx.access, name, modelCall) : undefined;
+    span?.setAttribute('agentplane.path', value ? 'model' : 'fallback');
     if (value) return value.value;
     if (modelCall) ctx.paths[name] = 'fallback'; // rules-only steps (triage, retrieval) have no model path
     return await fallback();
   } catch (error) {
-    span.recordException(error as Error);
-    span.setStatus({ code: SpanStatusCode.ERROR });
+    span?.recordException(error as Error);
+    span?.setStatus({ code: SpanStatusCode.ERROR });
     throw error;
   } finally {
     ctx.timings[name] = Math.round((performance.now() - started) * 100) / 100;
-    span.end();
+    span?.end();
   }
 }
 
-async function tryModel<T>(ctx: StepContext, name: string, modelCall: ModelCall<T> | undefined) {
-  const { access } = ctx;
-  if (!access || !modelCall) return undefined;
+async function tryModel<T>(ctx: StepContext, access: ModelAccess, name: string, modelCall: ModelCall<T>) {
   if (!access.withinBudget()) {
     ctx.fallbackReasons.add('budget_exceeded');
     return undefined;

@@ -4,6 +4,12 @@
 // rebalance, so a record redelivered to it (its result published, its offset not yet committed)
 // is recognised and produces no second result.
 //
+// Between catch-ups the reader is paused. The events it would read then are this process's own
+// (already in the ledger) and other pods' results for partitions this process does not own; a
+// partition changes hands only through a rebalance, which the previous owner joins after its last
+// batch is published, and after which the new owner catches up first. Reading them all the time
+// would decode every result the runtime publishes a second time.
+//
 // The reader joins a consumer group of its own per process (`<group>.ledger.<random>`), never
 // commits, and leaves on stop; Kafka drops such empty groups by itself.
 import { randomBytes } from 'node:crypto';
@@ -15,7 +21,10 @@ export const headers = { instance: 'agentplane-instance', messageId: 'agentplane
 
 export interface EventsTail {
   start(): Promise<void>;
-  /** Resolves when every event published before this call has been read (or throws after `timeoutMs`). */
+  /**
+   * Resolves when every event published before this call has been read (or throws after
+   * `timeoutMs`); the reader runs only while a catch-up is waiting.
+   */
   caughtUp(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -31,9 +40,15 @@ export function createEventsTail(options: {
 }): EventsTail {
   const { kafka, topic, instance, ledger, logger } = options;
   const admin = kafka.admin();
-  const consumer = kafka.consumer({ groupId: `${options.groupId}.ledger.${randomBytes(6).toString('hex')}` });
+  const consumer = kafka.consumer({
+    groupId: `${options.groupId}.ledger.${randomBytes(6).toString('hex')}`,
+    // A paused consumer checks for a resume this often (kafkajs sleeps this long when it has
+    // nothing to fetch); it bounds how late a catch-up starts reading.
+    maxWaitTimeInMs: 200,
+  });
   const position = new Map<number, bigint>();
   let assigned = false;
+  let catchingUp = 0;
 
   consumer.on(consumer.events.GROUP_JOIN, async (event) => {
     const partitions = event.payload.memberAssignment[topic] ?? [];
@@ -68,18 +83,25 @@ export function createEventsTail(options: {
       });
     },
     async caughtUp(timeoutMs = 60_000) {
-      const targets = await admin.fetchTopicOffsets(topic);
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const behind = targets.filter(
-          ({ partition, offset }) => !assigned || (position.get(partition) ?? -1n) < BigInt(offset),
-        );
-        if (behind.length === 0) return;
-        if (Date.now() > deadline) {
-          logger.error({ topic, behind }, 'events topic not read in time');
-          throw new Error(`events topic ${topic} not caught up after ${timeoutMs} ms`);
+      catchingUp++;
+      consumer.resume([{ topic }]);
+      try {
+        const targets = await admin.fetchTopicOffsets(topic);
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const behind = targets.filter(
+            ({ partition, offset }) => !assigned || (position.get(partition) ?? -1n) < BigInt(offset),
+          );
+          if (behind.length === 0) return;
+          if (Date.now() > deadline) {
+            logger.error({ topic, behind }, 'events topic not read in time');
+            throw new Error(`events topic ${topic} not caught up after ${timeoutMs} ms`);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 50));
         }
-        await new Promise((resolve) => setTimeout(resolve, 50));
+      } finally {
+        // Concurrent catch-ups share the reader: the last one to finish pauses it.
+        if (--catchingUp === 0) consumer.pause([{ topic }]);
       }
     },
     async stop() {

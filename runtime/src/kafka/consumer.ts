@@ -3,13 +3,16 @@
 // Guarantees: records of one partition are handled one after another, in offset order (so one
 // conversation, keyed to one partition, is processed in order); partitions run concurrently. An
 // offset is committed only after everything the records before it produced is acknowledged by the
-// broker. A failing record is retried while its error is retriable and the policy allows, then
-// dead-lettered (as is a non-retriable failure at once), and the partition moves on. On shutdown
-// or a rebalance the loop stops between records, publishes and commits what is done (or, when the
-// partition was taken away, drops it uncommitted for the new owner), and never commits twice.
+// broker; publishing a chunk of records overlaps handling the next one (see flusher.ts), and the
+// batch returns only when all of it is published and committed. A failing record is retried while
+// its error is retriable and the policy allows, then dead-lettered (as is a non-retriable failure
+// at once), and the partition moves on. On shutdown or a rebalance the loop stops between records,
+// publishes and commits what is done (or, when the partition was taken away, drops it uncommitted
+// for the new owner), and never commits twice.
 import type { Logger } from '@agentplane/shared';
 import type { EachBatchPayload, Kafka } from 'kafkajs';
 import { isRetriable } from '../errors.ts';
+import { createFlusher } from './flusher.ts';
 import type { Publisher } from './producer.ts';
 import { headersOf, type InboundRecord, type OutboundRecord } from './records.ts';
 import { backoffDelay, mayRetry, type RetryPolicy } from './retry.ts';
@@ -32,13 +35,16 @@ export interface ConsumerOptions {
   groupId: string;
   publisher: Publisher;
   handle: (record: InboundRecord) => Promise<Handled>;
-  /** Builds the dead letter for a record that failed for good. */
+  /** Builds the dead letter for a record that failed for good, and reports it (log, span). */
   deadLetter: (record: InboundRecord, error: unknown, attempts: number) => OutboundRecord;
   retry: RetryPolicy;
   concurrency: number;
   logger: Logger;
   hooks?: ConsumerHooks;
-  /** Publish and commit at least every this many records of a batch. */
+  /**
+   * Publish and commit every this many records of a batch (the last chunk may be smaller); the
+   * next chunk is handled while one is being published.
+   */
   flushEvery?: number;
   /** Called on every (re)join of the group, before the new assignment's first batch. */
   onJoin?: () => void;
@@ -93,42 +99,25 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
 }
 
 async function consumeBatch(payload: EachBatchPayload, options: ConsumerOptions): Promise<void> {
-  const { batch, isRunning, isStale, heartbeat, resolveOffset } = payload;
-  const flushEvery = options.flushEvery ?? 500;
+  const { batch, isRunning, isStale, heartbeat } = payload;
+  const flushEvery = options.flushEvery ?? 250;
   await options.beforeBatch?.();
   options.hooks?.onLag?.(batch.topic, batch.partition, Number(batch.offsetLag()));
-  let pending: Handled[] = [];
-  let lastOffset: string | undefined;
-
-  const flush = async () => {
-    if (lastOffset === undefined) return;
-    // A partition that was taken away is left to its new owner: nothing published, nothing committed.
-    if (isStale()) {
-      for (const item of pending) item.settle?.(false);
-      pending = [];
-      lastOffset = undefined;
-      return;
-    }
-    try {
-      await options.publisher.publish(pending.flatMap((item) => item.records));
-    } catch (error) {
-      for (const item of pending) item.settle?.(false);
-      throw error;
-    }
-    for (const item of pending) item.settle?.(true);
-    const next = (BigInt(lastOffset) + 1n).toString();
-    resolveOffset(lastOffset);
+  const flusher = createFlusher(options.publisher, {
+    isStale,
+    resolveOffset: payload.resolveOffset,
     // The batch's own commit goes to the group directly; consumer.commitOffsets() is a no-op once
     // stop() was called, which would lose the commit of a shutdown's last records.
-    await payload.commitOffsetsIfNecessary({
-      topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
-    });
-    pending = [];
-    lastOffset = undefined;
-  };
+    commit: (offset) =>
+      payload.commitOffsetsIfNecessary({
+        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }],
+      }),
+  });
+  let chunk: Handled[] = [];
+  let lastOffset: string | undefined;
 
   for (const message of batch.messages) {
-    if (!isRunning() || isStale()) break;
+    if (!isRunning() || isStale() || flusher.failed) break;
     const record: InboundRecord = {
       topic: batch.topic,
       partition: batch.partition,
@@ -140,11 +129,15 @@ async function consumeBatch(payload: EachBatchPayload, options: ConsumerOptions)
     };
     const handled = await handleWithRetry(record, options, { isRunning, isStale, heartbeat });
     if (!handled) break; // abandoned mid-retry by shutdown or rebalance: this record stays uncommitted
-    pending.push(handled);
+    chunk.push(handled);
     lastOffset = message.offset;
-    if (pending.length >= flushEvery) await flush();
+    if (chunk.length >= flushEvery) {
+      flusher.enqueue(chunk, lastOffset);
+      chunk = [];
+    }
   }
-  await flush();
+  if (lastOffset !== undefined && chunk.length > 0) flusher.enqueue(chunk, lastOffset);
+  await flusher.drain();
   await heartbeat().catch(() => undefined);
 }
 
@@ -163,16 +156,6 @@ async function handleWithRetry(
     } catch (error) {
       const delay = backoffDelay(attempt, options.retry);
       if (!isRetriable(error) || !mayRetry(attempt, started, delay, options.retry)) {
-        options.logger.warn(
-          {
-            err: error,
-            topic: record.topic,
-            partition: record.partition,
-            offset: record.offset,
-            attempts: attempt,
-          },
-          'dead-lettering record',
-        );
         options.hooks?.onHandled?.(record, 'dead_lettered', Date.now() - started);
         return { records: [options.deadLetter(record, error, attempt)] };
       }
