@@ -22,16 +22,27 @@ import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
 import { createApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { createAuditLog } from './modules/audit/audit.service.ts';
+import { clustersRoutes } from './modules/clusters/clusters.routes.ts';
+import { createClustersService } from './modules/clusters/clusters.service.ts';
+import { type ConversationHub, createConversationHub } from './modules/conversations/conversation-hub.ts';
 import { conversationsRoutes } from './modules/conversations/conversations.routes.ts';
 import { createConversationsService } from './modules/conversations/conversations.service.ts';
+import { createEventStreams, type EventStreamSettings } from './modules/conversations/event-stream.ts';
 import { flagsRoutes, ofrepRoutes } from './modules/flags/flags.routes.ts';
 import { createFlagsService } from './modules/flags/flags.service.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
+import { placementsRoutes } from './modules/placements/placements.routes.ts';
+import { createPlacementsService } from './modules/placements/placements.service.ts';
 import { tenantsRoutes } from './modules/tenants/tenants.routes.ts';
 import { createTenantsService } from './modules/tenants/tenants.service.ts';
+import { webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
+import { createWebhooksService } from './modules/webhooks/webhooks.service.ts';
+import type { Hub } from './multicluster/hub.ts';
+import { createHubWriter } from './multicluster/hub-writer.ts';
 import authPlugin from './plugins/auth.ts';
 import docsPlugin from './plugins/infra/docs.ts';
 import ormPlugin from './plugins/infra/orm.ts';
+import { type ChannelSecrets, vaultNotConfigured } from './vault/channel-secrets.ts';
 
 /** Requests a minute per tenant (keys carry the tenant id), and for the platform administrators. */
 export type RateLimits = Record<Tier | 'platform-admin' | 'anonymous', number>;
@@ -47,10 +58,19 @@ export interface AppDependencies {
   orm: MikroORM;
   bus: InboundBus;
   writer: ResourceWriter;
+  /** A multi-cluster hub: tenants are placed on its member clusters and written there (`writer` unused). */
+  multicluster?: Hub;
   flags: FlagEvaluator;
   platformAdminToken: string;
   findKey?: FindKey;
   rateLimits?: RateLimits;
+  /** Channel secrets for webhooks; unset: webhooks answer 503 (no Vault configured). */
+  channelSecrets?: ChannelSecrets;
+  /** Where ingested results reach the SSE streams; the events consumer publishes to the same hub. */
+  hub?: ConversationHub;
+  eventStreams?: Pick<EventStreamSettings, 'heartbeatMs' | 'catchUpMs' | 'reconnectMs'>;
+  /** Webhook deliveries a minute per tenant and channel. */
+  webhookRatePerMinute?: number;
 }
 
 export interface RouteEntry {
@@ -117,18 +137,40 @@ export async function app(instance: FastifyInstance, deps: AppDependencies) {
   const audit = createAuditLog();
   const flags = createFlagsService({ evaluator: deps.flags });
   await instance.register(healthRoutes, { orm: deps.orm });
+  const clusterHub = deps.multicluster;
+  const writer = clusterHub ? createHubWriter(clusterHub) : deps.writer;
+  const placements = createPlacementsService({ hub: clusterHub, audit });
   await instance.register(tenantsRoutes, {
     prefix: '/v1',
-    service: createTenantsService({ writer: deps.writer, audit }),
+    service: createTenantsService({ writer, audit, ...(clusterHub ? { placements } : {}) }),
   });
+  await instance.register(clustersRoutes, {
+    prefix: '/v1',
+    service: createClustersService({ hub: clusterHub, audit }),
+  });
+  await instance.register(placementsRoutes, { prefix: '/v1', service: placements });
   await instance.register(apiKeysRoutes, { prefix: '/v1', service: createApiKeysService({ audit }) });
   await instance.register(agentInstancesRoutes, {
     prefix: '/v1',
-    service: createAgentInstancesService({ writer: deps.writer, flags, audit }),
+    service: createAgentInstancesService({ writer, flags, audit }),
   });
-  await instance.register(conversationsRoutes, {
+  const conversations = createConversationsService({ bus: deps.bus });
+  const streams = createEventStreams({
+    root: deps.orm.em,
+    hub: deps.hub ?? createConversationHub(),
+    ...deps.eventStreams,
+  });
+  // Open event streams would keep the server from closing.
+  instance.addHook('preClose', async () => streams.closeAll());
+  await instance.register(conversationsRoutes, { prefix: '/v1', service: conversations, streams });
+  await instance.register(webhooksRoutes, {
     prefix: '/v1',
-    service: createConversationsService({ bus: deps.bus }),
+    service: createWebhooksService({
+      root: deps.orm.em,
+      secrets: deps.channelSecrets ?? vaultNotConfigured,
+      conversations,
+    }),
+    ...(deps.webhookRatePerMinute ? { ratePerMinute: deps.webhookRatePerMinute } : {}),
   });
   await instance.register(flagsRoutes, { prefix: '/v1', service: flags });
   await instance.register(ofrepRoutes, { prefix: '/ofrep/v1', service: flags });

@@ -22,8 +22,38 @@ export const controlPlaneSettings = {
     example: '127.0.0.1:9092,127.0.0.1:9093',
     description: 'bootstrap servers the inbound messages are produced to',
   }),
-  vaultAddr: setting.url('VAULT_ADDR', { example: 'http://127.0.0.1:8200', optional: true }),
+  vaultAddr: setting.url('VAULT_ADDR', {
+    example: 'http://127.0.0.1:8200',
+    optional: true,
+    description: 'Vault holding the channel secrets of webhooks; unset: webhooks answer 503',
+  }),
   vaultToken: setting.string('VAULT_TOKEN', { example: 'hvs.XXXX', optional: true }),
+  vaultKvMount: setting.string('VAULT_KV_MOUNT', {
+    example: 'secret',
+    default: 'secret',
+    description: 'KV v2 mount of tenant secrets (channel secrets at tenants/<tenant>/channels/<channel>)',
+  }),
+  channelSecretTtlMs: setting.duration('CONTROL_PLANE_CHANNEL_SECRET_TTL', {
+    example: '30s',
+    default: 30_000,
+    description: 'how long a channel secret read from Vault is reused; a rotated secret applies after it',
+  }),
+  eventsGroup: setting.string('CONTROL_PLANE_EVENTS_GROUP', {
+    example: 'agentplane-control-plane.events',
+    default: 'agentplane-control-plane.events',
+    description: "consumer group reading every tenant's events topic",
+  }),
+  eventsTopicRefreshMs: setting.duration('CONTROL_PLANE_EVENTS_TOPIC_REFRESH', {
+    example: '30s',
+    default: 30_000,
+    description: 'how often the list of events topics is checked for new tenants',
+  }),
+  sseHeartbeatMs: setting.duration('CONTROL_PLANE_SSE_HEARTBEAT', { example: '15s', default: 15_000 }),
+  sseCatchUpMs: setting.duration('CONTROL_PLANE_SSE_CATCH_UP', {
+    example: '5s',
+    default: 5_000,
+    description: 'how often an event stream reads results another replica stored',
+  }),
   kubeconfig: setting.string('KUBECONFIG', {
     example: '/home/sre/.kube/config',
     optional: true,
@@ -46,6 +76,50 @@ export const controlPlaneSettings = {
     max: 104_857_600,
   }),
   logLevel: setting.oneOf('LOG_LEVEL', logLevels, { example: 'info', default: 'info' }),
+  // Multi-cluster (docs/multicluster.md).
+  multicluster: setting.boolean('CONTROL_PLANE_MULTICLUSTER', {
+    example: 'true',
+    default: false,
+    description:
+      'place tenants on the member clusters registered at /v1/clusters (needs VAULT_ADDR); false: write to KUBECONFIG',
+  }),
+  clusterProbeIntervalMs: setting.duration('CONTROL_PLANE_CLUSTER_PROBE_INTERVAL', {
+    example: '10s',
+    default: 10_000,
+    description: 'how often each member is probed (API, CRDs, operator Lease)',
+  }),
+  clusterProbeTimeoutMs: setting.duration('CONTROL_PLANE_CLUSTER_PROBE_TIMEOUT', {
+    example: '5s',
+    default: 5_000,
+  }),
+  clusterUnreachableAfter: setting.integer('CONTROL_PLANE_CLUSTER_UNREACHABLE_AFTER', {
+    example: '2',
+    default: 2,
+    min: 1,
+    max: 20,
+    description:
+      'failed probes in a row before a member is Unreachable and its tenants Degraded (bound: this × interval + timeout)',
+  }),
+  operatorLeaseBoundMs: setting.duration('CONTROL_PLANE_OPERATOR_LEASE_BOUND', {
+    example: '60s',
+    default: 60_000,
+    description: 'a member whose operator Lease has not been renewed for this long is OperatorMissing',
+  }),
+  clusterResyncMs: setting.duration('CONTROL_PLANE_CLUSTER_RESYNC', {
+    example: '1m',
+    default: 60_000,
+    description: 'every placed tenant is synced to its member this often (drift, resumed migrations)',
+  }),
+  enterpriseClusterLabel: setting.string('CONTROL_PLANE_ENTERPRISE_CLUSTER_LABEL', {
+    example: 'agentplane.io/dedicated-tenants=true',
+    default: 'agentplane.io/dedicated-tenants=true',
+    description: 'the label (key=value) a cluster needs to take enterprise tenants; none: any cluster',
+  }),
+  hubIdentity: setting.string('CONTROL_PLANE_HUB_IDENTITY', {
+    example: 'agentplane-hub-0',
+    default: 'agentplane-hub',
+    description: 'names this hub in the Events it records on member clusters',
+  }),
 };
 
 export type ControlPlaneConfig = ConfigOf<typeof controlPlaneSettings>;
@@ -55,12 +129,27 @@ export function loadControlPlaneConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): ControlPlaneConfig {
   const config = readConfig(controlPlaneSettings, env);
+  const problems: string[] = [];
   if (config.platformAdminToken.length < 32) {
     // A short shared secret is guessable; refuse it in the same style as readConfig.
-    throw new ConfigError([
+    problems.push(
       'PLATFORM_ADMIN_TOKEN must be at least 32 characters (e.g. PLATFORM_ADMIN_TOKEN=$(openssl rand -hex 32))',
-    ]);
+    );
   }
+  if (config.multicluster && !config.vaultAddr) {
+    problems.push(
+      'CONTROL_PLANE_MULTICLUSTER=true needs VAULT_ADDR: member cluster credentials live in Vault',
+    );
+  }
+  if (config.enterpriseClusterLabel !== 'none' && !/^[^=\s]+=[^=\s]*$/.test(config.enterpriseClusterLabel)) {
+    problems.push(
+      'CONTROL_PLANE_ENTERPRISE_CLUSTER_LABEL must be key=value or none (e.g. CONTROL_PLANE_ENTERPRISE_CLUSTER_LABEL=agentplane.io/dedicated-tenants=true)',
+    );
+  }
+  if (config.vaultAddr && !config.vaultToken) {
+    problems.push('VAULT_TOKEN is required with VAULT_ADDR (e.g. VAULT_TOKEN=hvs.XXXX)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
 

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { testbedEnv } from './env.ts';
 import { kubectlOk } from './kubectl.ts';
 
 /** The generated CRD files (crds/ also holds package.json, so `kubectl apply -f crds/` cannot be used). */
@@ -11,19 +12,31 @@ export const crdFiles = ['tenants.agentplane.io.yaml', 'agentinstances.agentplan
  * to call from concurrent suites: server-side apply under one field manager, taking over fields
  * another manager applied with older files.
  */
-export async function installCrds(): Promise<void> {
-  await kubectlOk([
-    'apply',
-    '--server-side',
-    '--field-manager=agentplane-crds',
-    '--force-conflicts',
-    ...crdFiles.flatMap((file) => ['-f', file]),
-  ]);
-  await kubectlOk([
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    'crd/tenants.agentplane.io',
-    'crd/agentinstances.agentplane.io',
-  ]);
+export function installCrds(): Promise<void> {
+  return installCrdsOn(testbedEnv('KUBECONFIG'));
+}
+
+/** `installCrds` on the cluster `kubeconfig` reaches as cluster-admin (e.g. a member cluster). */
+export async function installCrdsOn(kubeconfig: string): Promise<void> {
+  const options = { kubeconfig };
+  await kubectlOk(
+    [
+      'apply',
+      '--server-side',
+      '--field-manager=agentplane-crds',
+      '--force-conflicts',
+      ...crdFiles.flatMap((file) => ['-f', file]),
+    ],
+    options,
+  );
+  await kubectlOk(
+    [
+      'wait',
+      '--for=condition=Established',
+      '--timeout=60s',
+      'crd/tenants.agentplane.io',
+      'crd/agentinstances.agentplane.io',
+    ],
+    options,
+  );
 }

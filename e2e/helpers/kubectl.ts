@@ -7,15 +7,21 @@ export interface KubectlResult {
   stderr: string;
 }
 
+export interface KubectlOptions {
+  stdin?: string;
+  /** Another cluster's kubeconfig (a member cluster); default the test bed's. */
+  kubeconfig?: string;
+}
+
 /**
- * Runs the test bed's kubectl (first on PATH once `.testbed/env` is sourced) against its API server,
- * feeding `stdin` when given. Never throws for a non-zero exit: tests of rejected manifests need the
- * exit code and the API server's message. Use `kubectlOk` when failure is not expected.
+ * Runs the test bed's kubectl (first on PATH once `.testbed/env` is sourced) against its API server
+ * (or `kubeconfig`'s), feeding `stdin` when given. Never throws for a non-zero exit: tests of rejected
+ * manifests need the exit code and the API server's message. Use `kubectlOk` when failure is not expected.
  */
-export function kubectl(args: string[], options: { stdin?: string } = {}): Promise<KubectlResult> {
+export function kubectl(args: string[], options: KubectlOptions = {}): Promise<KubectlResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('kubectl', args, {
-      env: { ...process.env, KUBECONFIG: testbedEnv('KUBECONFIG') },
+      env: { ...process.env, KUBECONFIG: options.kubeconfig ?? testbedEnv('KUBECONFIG') },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -35,7 +41,7 @@ export function kubectl(args: string[], options: { stdin?: string } = {}): Promi
 }
 
 /** Like `kubectl`, but throws with kubectl's stderr when it exits non-zero; returns stdout. */
-export async function kubectlOk(args: string[], options: { stdin?: string } = {}): Promise<string> {
+export async function kubectlOk(args: string[], options: KubectlOptions = {}): Promise<string> {
   const result = await kubectl(args, options);
   if (result.code !== 0) {
     throw new Error(`kubectl ${args.join(' ')} failed (exit ${result.code}): ${result.stderr.trim()}`);

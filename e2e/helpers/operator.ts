@@ -5,13 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { freePort } from '../testbed/ports.ts';
 import { installCrds } from './crds.ts';
 import { testbedEnv, uniqueName } from './env.ts';
 import { exclusive } from './exclusive.ts';
-import { testbedKubeConfig } from './kube.ts';
 import { kubectlOk } from './kubectl.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -20,16 +19,21 @@ export const operatorNamespace = 'agentplane-system';
 /**
  * Gives the operator the identity the chart gives it: the ServiceAccount agentplane-operator bound
  * to operator/deploy/rbac.yaml's ClusterRole, and returns a kubeconfig with a token of that account.
- * Tests run the operator with this, never as cluster-admin. Idempotent.
+ * Tests run the operator with this, never as cluster-admin. On the test bed's cluster, or on the one
+ * `adminKubeconfig` (cluster-admin, e.g. a member cluster's) reaches. Idempotent.
  */
-export async function operatorKubeconfig(): Promise<string> {
-  await kubectlOk([
-    'apply',
-    '--server-side',
-    '--field-manager=agentplane-e2e',
-    '-f',
-    join(repoRoot, 'operator/deploy/rbac.yaml'),
-  ]);
+export async function operatorKubeconfig(adminKubeconfig = testbedEnv('KUBECONFIG')): Promise<string> {
+  const options = { kubeconfig: adminKubeconfig };
+  await kubectlOk(
+    [
+      'apply',
+      '--server-side',
+      '--field-manager=agentplane-e2e',
+      '-f',
+      join(repoRoot, 'operator/deploy/rbac.yaml'),
+    ],
+    options,
+  );
   const manifests = [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: operatorNamespace } },
     {
@@ -54,9 +58,11 @@ export async function operatorKubeconfig(): Promise<string> {
     },
   ];
   await kubectlOk(['apply', '--server-side', '--field-manager=agentplane-e2e', '-f', '-'], {
+    ...options,
     stdin: manifests.map((m) => stringify(m)).join('---\n'),
   });
-  const admin = testbedKubeConfig();
+  const admin = new KubeConfig();
+  admin.loadFromFile(adminKubeconfig);
   const token = await serviceAccountToken(admin, 'agentplane-operator');
   const cluster = admin.getCurrentCluster();
   if (!cluster?.caData) throw new Error('the test bed kubeconfig has no embedded CA');

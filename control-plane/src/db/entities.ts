@@ -3,6 +3,7 @@
 // the handlers never walk object graphs.
 import { randomUUID } from 'node:crypto';
 import { defineEntity, type InferEntity, p } from '@mikro-orm/postgresql';
+import { multiclusterEntities } from '../multicluster/entities.ts';
 
 const id = () =>
   p
@@ -235,4 +236,5 @@ export const entities = [
   UsageRecord,
   AuditEvent,
   FlagOverride,
+  ...multiclusterEntities,
 ];

@@ -1,11 +1,13 @@
 // Builds the app for tests against a test database, with fakes only where a suite does not cross
 // that boundary (the Kafka suite passes the real bus).
 import { randomBytes } from 'node:crypto';
-import { buildApp, type RateLimits } from '../app.ts';
+import { type AppDependencies, buildApp, type RateLimits } from '../app.ts';
 import { createOrm } from '../db/orm.ts';
 import { createFlagEvaluator } from '../flags/evaluator.ts';
 import type { ResourceWriter } from '../kube/resource-writer.ts';
 import type { InboundBus, InboundRecord } from '../messaging/inbound-bus.ts';
+import type { ConversationHub } from '../modules/conversations/conversation-hub.ts';
+import type { ChannelSecrets } from '../vault/channel-secrets.ts';
 import type { TestDatabase } from './database.ts';
 
 /** A bus that keeps what was published: for suites that do not test Kafka itself. */
@@ -33,11 +35,19 @@ export function recordingWriter(): ResourceWriter & { calls: WriterCall[] } {
   };
 }
 
+/** Channel secrets kept in memory, keyed `tenant/channel`: for suites that do not test Vault itself. */
+export function staticChannelSecrets(records: Record<string, Record<string, unknown>>): ChannelSecrets {
+  return { read: async (tenant, channel) => records[`${tenant}/${channel}`] };
+}
+
 export interface TestAppOptions {
   bus?: InboundBus;
   writer?: ResourceWriter;
   rateLimits?: RateLimits;
   bodyLimitBytes?: number;
+  channelSecrets?: ChannelSecrets;
+  hub?: ConversationHub;
+  eventStreams?: AppDependencies['eventStreams'];
 }
 
 export async function buildTestApp(db: TestDatabase, options: TestAppOptions = {}) {
@@ -51,11 +61,14 @@ export async function buildTestApp(db: TestDatabase, options: TestAppOptions = {
       flags: await createFlagEvaluator(),
       platformAdminToken,
       ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+      ...(options.channelSecrets ? { channelSecrets: options.channelSecrets } : {}),
+      ...(options.hub ? { hub: options.hub } : {}),
+      ...(options.eventStreams ? { eventStreams: options.eventStreams } : {}),
     },
     options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {},
   );
   const admin = { authorization: `Bearer ${platformAdminToken}` };
-  return { app, admin, platformAdminToken };
+  return { app, admin, platformAdminToken, orm };
 }
 
 export type TestApp = Awaited<ReturnType<typeof buildTestApp>>;

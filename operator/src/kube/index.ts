@@ -12,6 +12,7 @@ export * from './metrics.ts';
 export * from './needs-apply.ts';
 export * from './owner.ts';
 export * from './predicates.ts';
+export * from './quantity.ts';
 export * from './resource.ts';
 export * from './result.ts';
 export * from './store.ts';

@@ -2,8 +2,12 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261123000001Schema } from './Migration20261123000001_schema.ts';
 import { Migration20261123000002RowLevelSecurity } from './Migration20261123000002_row_level_security.ts';
+import { Migration20261124000003EventsIngest } from './Migration20261124000003_events_ingest.ts';
+import { Migration20261129000010Multicluster } from './Migration20261129000010_multicluster.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123000001_schema', class: Migration20261123000001Schema },
   { name: 'Migration20261123000002_row_level_security', class: Migration20261123000002RowLevelSecurity },
+  { name: 'Migration20261124000003_events_ingest', class: Migration20261124000003EventsIngest },
+  { name: 'Migration20261129000010_multicluster', class: Migration20261129000010Multicluster },
 ];

@@ -34,7 +34,8 @@ function toView(instance: AgentInstance): AgentInstanceView {
   };
 }
 
-function specOf(tenantId: string, instance: AgentInstance): AgentInstanceSpec {
+/** The AgentInstance spec of a stored instance; the hub builds the same from the same row. */
+export function specOf(tenantId: string, instance: AgentInstance): AgentInstanceSpec {
   return {
     tenantRef: tenantId,
     agent: instance.agent as AgentType,

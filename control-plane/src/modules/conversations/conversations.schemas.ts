@@ -38,13 +38,41 @@ export const MessageView = Strict({
   createdAt: Timestamp,
 });
 
-export const ResultView = Strict({
-  messageId: Uuid,
-  intent: Type.Union([Type.String(), Type.Null()]),
-  sentiment: Type.Union([Type.String(), Type.Null()]),
-  labels: Type.Array(Type.String()),
-  reply: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Timestamp,
+export const LeadView = Strict({
+  score: Type.Integer({ minimum: 0, maximum: 100 }),
+  temperature: Type.Union([Type.Literal('hot'), Type.Literal('warm'), Type.Literal('cold')]),
+});
+
+export const ResultView = Strict(
+  {
+    id: Uuid,
+    messageId: Uuid,
+    intent: Type.Union([Type.String(), Type.Null()]),
+    sentiment: Type.Union([Type.String(), Type.Null()]),
+    labels: Type.Array(Type.String(), {
+      description:
+        "The lead's tags, `urgency:<low|normal|high>`, and `skipped:<reason>` when no reply was made.",
+    }),
+    entities: Type.Record(Type.String(), Type.String()),
+    reply: Type.Union([Type.String(), Type.Null()]),
+    lead: Type.Union([LeadView, Type.Null()]),
+    createdAt: Timestamp,
+  },
+  { description: 'What the agent made of one message: its reply, labels, entities and lead.' },
+);
+export type ResultView = Static<typeof ResultView>;
+
+export const EventStreamHeaders = Type.Object({
+  'last-event-id': Type.Optional(
+    Type.String({ maxLength: 100, description: 'Replays only the events stored after this one.' }),
+  ),
+});
+
+export const EventStream = Type.String({
+  description:
+    'text/event-stream of the conversation: every stored `message.processed` event (after `Last-Event-ID` ' +
+    'when sent), then each new one as it arrives; `id:` is the result id, `data:` a Result as JSON; ' +
+    'a `: heartbeat` comment keeps idle connections open.',
 });
 
 export const ConversationDetail = Strict({

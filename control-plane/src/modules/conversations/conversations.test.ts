@@ -39,7 +39,7 @@ describe('conversations and messages, through the real Kafka', { skip: withoutTe
     await admin.disconnect();
   });
 
-  it('POST a message answers 202 with its id and the record is on the topic keyed by conversation', async () => {
+  it("POST a message answers 202 with its id and the runtime's inbound record is on the topic keyed by conversation", async () => {
     const conversation = await t.app.inject({
       method: 'POST',
       url: `/v1/tenants/${tenant}/conversations`,
@@ -78,14 +78,14 @@ describe('conversations and messages, through the real Kafka', { skip: withoutTe
     assert.deepEqual(
       { ...received[0]?.value, receivedAt: undefined },
       {
-        messageId: id,
-        tenantId: tenant,
-        agentInstance: 'support',
+        id,
+        tenant,
         conversationId: c,
+        text: 'Do you ship to Lisbon?',
         channel: 'web',
-        body: 'Do you ship to Lisbon?',
-        sender: { email: 'ana@example.com' },
+        from: 'ana@example.com',
         receivedAt: undefined,
+        metadata: { agentInstance: 'support', sender: { email: 'ana@example.com' } },
       },
     );
 

@@ -1,6 +1,7 @@
 import { IsolationSchema, TierSchema } from '@agentplane/crds';
 import { type Static, Type } from '@sinclair/typebox';
-import { Strict, TenantId, Timestamp } from '../../http/schemas.ts';
+import { DnsName, Strict, TenantId, Timestamp } from '../../http/schemas.ts';
+import { TenantLiveStatusView, TenantPlacementSummary } from '../placements/placements.schemas.ts';
 
 export const CreateTenantBody = Strict({
   name: TenantId,
@@ -8,6 +9,14 @@ export const CreateTenantBody = Strict({
   tier: TierSchema,
   isolation: Type.Optional(IsolationSchema),
   region: Type.Optional(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' })),
+  cluster: Type.Optional(
+    Type.String({
+      pattern: DnsName.pattern,
+      maxLength: 63,
+      description:
+        'Pin the tenant to this member cluster (a multi-cluster hub); left out: the hub places it.',
+    }),
+  ),
 });
 export type CreateTenantBody = Static<typeof CreateTenantBody>;
 
@@ -19,5 +28,7 @@ export const TenantView = Strict({
   region: Type.Union([Type.String(), Type.Null()]),
   suspended: Type.Boolean(),
   createdAt: Timestamp,
+  placement: TenantPlacementSummary,
+  status: TenantLiveStatusView,
 });
 export type TenantView = Static<typeof TenantView>;

@@ -12,7 +12,7 @@ async function docsPlugin(app: FastifyInstance) {
         title: 'agentplane control plane',
         version: '0.1.0',
         description:
-          'Tenants, API keys, agent instances, conversations, flags and audit. Errors: `{ code, message, details }`.',
+          'Tenants, API keys, agent instances, conversations (with a server-sent event stream), channel webhooks, flags and audit. Errors: `{ code, message, details }`.',
       },
       components: {
         securitySchemes: {

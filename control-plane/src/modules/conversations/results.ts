@@ -1,0 +1,79 @@
+// What the agents made of a conversation's messages, as the API shows it: one result per processed
+// message with its lead, in the order they were stored. The conversation view and the SSE stream
+// both read here, so a replayed event is the same object a live one was.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ResultView } from './conversations.schemas.ts';
+
+interface ResultRow {
+  id: string;
+  message_id: string;
+  intent: string | null;
+  sentiment: string | null;
+  labels: string[];
+  entities: Record<string, string>;
+  reply: string | null;
+  created_at: Date | string;
+  score: number | null;
+  temperature: 'hot' | 'warm' | 'cold' | null;
+}
+
+const toView = (row: ResultRow): ResultView => ({
+  id: row.id,
+  messageId: row.message_id,
+  intent: row.intent,
+  sentiment: row.sentiment,
+  labels: row.labels,
+  entities: row.entities,
+  reply: row.reply,
+  lead:
+    row.score === null || row.temperature === null
+      ? null
+      : { score: row.score, temperature: row.temperature },
+  createdAt: new Date(row.created_at).toISOString(),
+});
+
+const select = `select r.id, r.message_id, r.intent, r.sentiment, r.labels, r.entities, r.reply, r.created_at,
+       l.score, l.temperature
+  from results r
+  left join leads l on l.tenant_id = r.tenant_id and l.message_id = r.message_id`;
+
+/**
+ * The conversation's results in stored order, only those after the result `afterId` when it is one
+ * of this conversation's (an unknown id reads from the start). Runs in the caller's tenant scope.
+ */
+export async function resultsOf(
+  em: EntityManager,
+  tenantId: string,
+  conversationId: string,
+  { afterId, limit = 1000 }: { afterId?: string | undefined; limit?: number } = {},
+): Promise<ResultView[]> {
+  const [cursor] = afterId
+    ? await em.execute<{ id: string }[]>(
+        'select id from results where tenant_id = ? and conversation_id = ? and id = ?',
+        [tenantId, conversationId, afterId],
+      )
+    : [];
+  // The cursor is compared in SQL: timestamps carry microseconds that a JS Date would drop.
+  const rows = await em.execute<ResultRow[]>(
+    `${select}
+      where r.tenant_id = ? and r.conversation_id = ?
+        ${cursor ? 'and (r.created_at, r.id) > (select created_at, id from results where id = ?)' : ''}
+      order by r.created_at, r.id
+      limit ?`,
+    cursor ? [tenantId, conversationId, cursor.id, limit] : [tenantId, conversationId, limit],
+  );
+  return rows.map(toView);
+}
+
+/** The result of one message, or undefined before it arrived. Runs in the caller's tenant scope. */
+export async function resultOfMessage(
+  em: EntityManager,
+  tenantId: string,
+  messageId: string,
+): Promise<ResultView | undefined> {
+  const [row] = await em.execute<ResultRow[]>(`${select} where r.tenant_id = ? and r.message_id = ?`, [
+    tenantId,
+    messageId,
+  ]);
+  return row ? toView(row) : undefined;
+}
