@@ -334,6 +334,34 @@ export const TenantStatusSchema = Type.Object(
               maxLength: 1024,
             }),
           ),
+          rolledOut: Type.Optional(
+            Type.Object(
+              {
+                versions: Type.String({
+                  description: 'The versions the pods were rolled for.',
+                  maxLength: 1024,
+                }),
+                at: Type.String({ description: 'When that rollout began.', format: 'date-time' }),
+              },
+              { description: "The versions the agents' pods run with: they roll when this changes." },
+            ),
+          ),
+          pendingRollout: Type.Optional(
+            Type.Object(
+              {
+                versions: Type.String({
+                  description: 'The versions waiting to be rolled out.',
+                  maxLength: 1024,
+                }),
+                notBefore: Type.String({
+                  description:
+                    'When the agents roll: one rollout per tenant per window, however many secrets rotate.',
+                  format: 'date-time',
+                }),
+              },
+              { description: 'Set while new secret versions wait for the rollout window.' },
+            ),
+          ),
         },
         { description: "Where the tenant's secrets are read from and what was delivered." },
       ),

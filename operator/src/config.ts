@@ -25,6 +25,12 @@ export const operatorSettings = {
   }),
   concurrency: setting.integer('OPERATOR_CONCURRENCY', { example: '4', default: 4, min: 1, max: 64 }),
   resync: setting.duration('OPERATOR_RESYNC', { example: '10m', default: 600_000 }),
+  secretsRolloutWindow: setting.duration('OPERATOR_SECRETS_ROLLOUT_WINDOW', {
+    example: '10m',
+    default: 600_000,
+    description:
+      "at most one rolling restart of a tenant's agents for new secret versions per window; rotations inside it wait and roll together",
+  }),
   kubeQps: setting.integer('OPERATOR_KUBE_QPS', {
     example: '200',
     default: 200,

@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     egress: platformEgress,
     poolQuota: { cpu: config.poolCpu, memory: config.poolMemory, pods: config.poolPods },
     secretsRefreshMs: config.secretsRefresh,
+    secretsRolloutWindowMs: config.secretsRolloutWindow,
   });
   addAgentInstanceController(manager, world, {
     concurrency: config.concurrency,

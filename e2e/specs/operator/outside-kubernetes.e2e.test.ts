@@ -4,6 +4,7 @@
 // that survives a killed operator and leaves nothing behind anywhere.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import vault from 'node-vault';
 import { stringify } from 'yaml';
@@ -58,6 +59,7 @@ describe('operator: Vault and Kafka', () => {
       OPERATOR_IDENTITY: uniqueName('op'),
       OPERATOR_RESYNC: '5s',
       OPERATOR_SECRETS_REFRESH: '1s',
+      OPERATOR_SECRETS_ROLLOUT_WINDOW: '10s',
       // Quick lease hand-over for the restarted operator after a kill.
       OPERATOR_LEASE_DURATION: '4s',
       OPERATOR_RENEW_DEADLINE: '3s',
@@ -167,6 +169,44 @@ describe('operator: Vault and Kafka', () => {
     await relay.restore();
     await kubectlOk(['wait', '--for=condition=Ready', '--timeout=60s', `tenant/${tenant}`]);
     assert.equal(condition(await getJson(['tenant', tenant]), 'SecretsReady')?.reason, 'PolicyWritten');
+  });
+
+  it('rolls the agent once for secrets rotated together, not once per rotation', async () => {
+    const replicaSets = async () =>
+      (await getJson(['replicasets', '-n', home, '-l', 'app.kubernetes.io/instance=support'])).items
+        .length as number;
+    const rolledTo = (versions: string) =>
+      eventually(
+        async () => (await getJson(['tenant', tenant])).status?.secrets?.rolledOut?.versions === versions,
+        {
+          what: `the agents to be rolled for ${versions}`,
+          timeoutMs: 60_000,
+        },
+      );
+    await root().write(`secret/data/tenants/${tenant}/llm`, { data: { apiKey: 'sk-3' } });
+    await rolledTo('llm=3');
+    await eventually(async () => (await replicaSets()) > 0, { what: 'a ReplicaSet for the rollout' });
+    const before = await replicaSets();
+
+    // Two rotations right after a rollout: both wait for the window, then roll as one.
+    await root().write(`secret/data/tenants/${tenant}/llm`, { data: { apiKey: 'sk-4' } });
+    await root().write(`secret/data/tenants/${tenant}/llm`, { data: { apiKey: 'sk-5' } });
+    const pending = await eventually(
+      async () => (await getJson(['tenant', tenant])).status?.secrets?.pendingRollout,
+      { what: 'a pending rollout in status', timeoutMs: 30_000 },
+    );
+    assert.match(pending.versions, /^llm=[45]$/);
+    assert.ok(
+      new Date(pending.notBefore).getTime() > Date.now() - 1000,
+      'it says when the rollout will happen',
+    );
+    await rolledTo('llm=5');
+    await eventually(async () => (await replicaSets()) === before + 1, {
+      what: 'exactly one new ReplicaSet',
+      timeoutMs: 30_000,
+    });
+    await sleep(3000);
+    assert.equal(await replicaSets(), before + 1, 'one rolling restart for two rotations');
   });
 
   it("deletes an agent's inbound topic only after its consumers have left the group", async () => {

@@ -1,12 +1,13 @@
 // Wires reconcileAgentInstance to the manager: AgentInstances are primary; a Tenant change (tier,
 // suspension, deletion) and a sibling's arrival or departure (tier limits) re-check every instance
 // of that tenant; the workload objects map back through their owner reference.
+import type { Tenant } from '@agentplane/crds';
 import { topicNames } from '@agentplane/shared';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { watch } from '../../kube/controller.ts';
 import type { Manager } from '../../kube/manager.ts';
 import { toOwner } from '../../kube/owner.ts';
-import { generationChanged, metadataChanged, or } from '../../kube/predicates.ts';
+import { generationChanged, metadataChanged, or, type Predicate } from '../../kube/predicates.ts';
 import { type KubeObject, objectKey } from '../../kube/resource.ts';
 import type { TopicAdmin } from '../../messaging/kafka-admin.ts';
 import { desiredInboundTopic, ensureTopics } from '../tenant/topics.ts';
@@ -20,6 +21,13 @@ export interface AgentInstanceControllerSettings {
   runtime: RuntimeDefaults;
   keda: { available: boolean; bootstrapServers: string };
 }
+
+/** The tenant decided its agents roll for new secret versions (a status change, no new generation). */
+const secretsRolledOut: Predicate = (event) => {
+  if (event.type !== 'update') return false;
+  const rolled = (t: unknown) => (t as Tenant).status?.secrets?.rolledOut?.versions;
+  return rolled(event.old) !== rolled(event.object);
+};
 
 export function addAgentInstanceController(
   manager: Manager,
@@ -42,7 +50,7 @@ export function addAgentInstanceController(
       }),
       watch(tenants, {
         mapToKeys: (tenant) => instancesOf(tenant.metadata.name).map(objectKey),
-        predicate: or(generationChanged, metadataChanged),
+        predicate: or(generationChanged, metadataChanged, secretsRolledOut),
       }),
       ...owned.flatMap((kind) => {
         const informer = children.get(kind);

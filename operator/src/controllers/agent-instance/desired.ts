@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { V1OwnerReference } from '@kubernetes/client-node';
 import type { Desired } from '../tenant/desired.ts';
 import { labels, managedBy, runtimeServiceAccount } from '../tenant/plan.ts';
+import { rolloutHash } from '../tenant/rollout.ts';
 
 /** What the workload needs to know, resolved from the AgentInstance and its Tenant. */
 export interface AgentPlan {
@@ -23,6 +24,8 @@ export interface AgentPlan {
   vault: { path: string; role: string };
   /** The tenant's Secret of keys projected from Vault, when it declares any. */
   projectedSecret?: string;
+  /** The secret versions the pods are rolled for (the tenant's calm rollout decides when it changes). */
+  secretsRollout?: string;
 }
 
 export interface RuntimeDefaults {
@@ -89,7 +92,16 @@ export function desiredDeployment(
       ...(scaledByAutoscaler ? {} : { replicas: plan.replicas }),
       selector: { matchLabels: selector(plan) },
       template: {
-        metadata: { labels: podLabels, annotations: { 'agentplane.io/config-hash': configHash } },
+        metadata: {
+          labels: podLabels,
+          annotations: {
+            'agentplane.io/config-hash': configHash,
+            // Pods read projected keys at start: new versions need new pods, when the tenant says so.
+            ...(plan.secretsRollout
+              ? { 'agentplane.io/secrets-rollout': rolloutHash(plan.secretsRollout) }
+              : {}),
+          },
+        },
         spec: {
           serviceAccountName: runtimeServiceAccount(plan.tenant),
           securityContext: {

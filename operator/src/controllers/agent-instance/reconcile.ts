@@ -277,6 +277,9 @@ function planAgent(instance: AgentInstance, tenant: Tenant, bound: ScalingBound)
     ...(tenant.spec.secrets?.projected?.length
       ? { projectedSecret: projectedSecretName(tenant.metadata.name) }
       : {}),
+    ...(tenant.spec.secrets?.projected?.length && tenant.status?.secrets?.rolledOut
+      ? { secretsRollout: tenant.status.secrets.rolledOut.versions }
+      : {}),
     autoscaling: spec.autoscaling && {
       minReplicas: Math.min(spec.autoscaling.minReplicas ?? 1, max),
       maxReplicas: Math.min(spec.autoscaling.maxReplicas, max),

@@ -24,6 +24,8 @@ export interface TenantControllerSettings {
   poolQuota: TenantPlan['quota'];
   /** How often tenants that declare Vault keys are checked again. */
   secretsRefreshMs: number;
+  /** At most one rollout of a tenant's agents for new secret versions per this window. */
+  secretsRolloutWindowMs: number;
 }
 
 export function addTenantController(manager: Manager, world: World, settings: TenantControllerSettings) {
@@ -99,6 +101,7 @@ export function addTenantController(manager: Manager, world: World, settings: Te
             }
           : {}),
         secretsRefreshMs: settings.secretsRefreshMs,
+        secretsRolloutWindowMs: settings.secretsRolloutWindowMs,
         ensureTenantTopics: (tenant, messaging) =>
           ensureTopics(desiredTenantTopics(tenant, messaging), settings.topics),
         egress: settings.egress,

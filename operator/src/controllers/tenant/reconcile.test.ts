@@ -50,6 +50,8 @@ function world(
       },
     ],
     secretsRefreshMs: 60_000,
+    secretsRolloutWindowMs: 600_000,
+    now: () => new Date('2026-11-29T10:00:00Z'),
     egress: [],
     poolQuota: { cpu: '64', memory: '128Gi', pods: 500 },
     actions: {
@@ -251,7 +253,39 @@ describe('reconcileTenant', () => {
         path: 'tenants/acme',
         projectedSecret: 'tenant-acme-secrets',
         versions: 'llm=3',
+        rolledOut: { versions: 'llm=3', at: '2026-11-29T10:00:00.000Z' },
       });
+    });
+
+    it('holds a rotation inside the rollout window as pending, and looks again when it is due', async () => {
+      const rolled = { versions: 'llm=3', at: '2026-11-29T09:58:00.000Z' };
+      const t = tenant(
+        { tier: 'pro', secrets: { projected: [{ path: 'llm', key: 'apiKey' }] } },
+        {},
+        {
+          secrets: {
+            path: 'tenants/acme',
+            projectedSecret: 'tenant-acme-secrets',
+            versions: 'llm=3',
+            rolledOut: rolled,
+          },
+        },
+      );
+      const w = world(t);
+      w.deps.secrets = vault({ 'tenants/acme/llm': { data: { apiKey: 'sk-2' }, version: 4 } });
+      assert.deepEqual(
+        await reconcileTenant('acme', w.deps),
+        { requeueAfterMs: 60_000 },
+        'the refresh comes first',
+      );
+      w.deps.secretsRefreshMs = 3_600_000;
+      const again = world(t);
+      again.deps.secrets = w.deps.secrets;
+      again.deps.secretsRefreshMs = 3_600_000;
+      assert.deepEqual(await reconcileTenant('acme', again.deps), { requeueAfterMs: 8 * 60_000 });
+      const secrets = again.statuses[0]?.status.secrets as Record<string, unknown>;
+      assert.deepEqual(secrets.rolledOut, rolled, 'the pods keep running with what they have');
+      assert.deepEqual(secrets.pendingRollout, { versions: 'llm=4', notBefore: '2026-11-29T10:08:00.000Z' });
     });
 
     it('removes the projected Secret when projection is switched off', async () => {

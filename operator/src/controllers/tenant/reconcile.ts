@@ -58,6 +58,10 @@ export interface TenantReconcileDeps {
   secrets?: TenantSecretsPort;
   /** How often a tenant that declares Vault keys is looked at again (Vault cannot be watched). */
   secretsRefreshMs: number;
+  /** At most one rollout of a tenant's agents for new secret versions per this window. */
+  secretsRolloutWindowMs: number;
+  /** The clock (tests set it). */
+  now?: () => Date;
   /** Makes the tenant's events and dead-letter topics exist as specified (the MessagingReady step). */
   ensureTenantTopics(tenant: string, settings: MessagingSettings): Promise<StepOutcome>;
   egress: PlatformEgress[];
@@ -132,19 +136,22 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
   // Like Kafka: Vault down keeps the rest of the tenant working and the reconcile is retried. A
   // missing key waits for an SRE to write it: looked at again on the refresh interval, no backoff.
   let secretsStatus: SecretsStep['status'] | undefined;
+  let rolloutDueMs: number | undefined;
   const secretsStep = async (port: TenantSecretsPort): Promise<StepOutcome> => {
     try {
       // While the tenant moves, its runtime runs in both homes and both may log in.
       const namespaces = [...new Set([plan.namespace, previous?.namespace ?? plan.namespace])];
-      const { outcome, status } = await ensureTenantSecrets(
+      const { outcome, status, requeueAfterMs } = await ensureTenantSecrets(
         plan,
         tenant,
         port,
         deps.actions,
         owner,
         namespaces,
+        { windowMs: deps.secretsRolloutWindowMs, now: (deps.now ?? (() => new Date()))() },
       );
       secretsStatus = status;
+      rolloutDueMs = requeueAfterMs;
       if (outcome.status !== 'True') {
         deps.actions.event(tenant, 'Warning', outcome.reason, outcome.message);
         if (outcome.reason === 'VaultUnavailable') failures.push(new Error(outcome.message));
@@ -239,6 +246,7 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
     // Once more after the move: Vault access is then narrowed to the new home alone.
     moving ? moveRequeueMs : undefined,
     deps.secrets && neededKeys(tenant.spec.secrets).length > 0 ? deps.secretsRefreshMs : undefined,
+    rolloutDueMs,
   ].filter((ms) => ms !== undefined);
   return lookAgain.length > 0 ? { requeueAfterMs: Math.min(...lookAgain) } : undefined;
 }

@@ -15,6 +15,7 @@ import type { KvSecret, TenantVault } from '../../vault/tenant-vault.ts';
 import type { ObjectWrites } from '../actions.ts';
 import type { Desired } from './desired.ts';
 import { type TenantPlan, tenantLabels } from './plan.ts';
+import { decideRollout } from './rollout.ts';
 import type { StepOutcome } from './status.ts';
 
 export const vaultVersionsAnnotation = 'agentplane.io/vault-versions';
@@ -131,6 +132,8 @@ export interface TenantSecretsPort extends Pick<TenantVault, 'readSecret' | 'kvM
 export interface SecretsStep {
   outcome: StepOutcome;
   status: NonNullable<TenantStatus['secrets']>;
+  /** When a rollout waits for its window: look again then. */
+  requeueAfterMs?: number;
 }
 
 /**
@@ -145,6 +148,7 @@ export async function ensureTenantSecrets(
   actions: Pick<ObjectWrites, 'apply' | 'remove'>,
   owner: V1OwnerReference,
   namespaces: string[],
+  rollout: { windowMs: number; now: Date },
 ): Promise<SecretsStep> {
   const path = tenantVaultPath(plan.name, tenant.spec);
   const before = tenant.status?.secrets;
@@ -184,12 +188,26 @@ export async function ensureTenantSecrets(
     : tenant.spec.secrets?.projected?.length
       ? before?.projectedSecret
       : undefined;
+  // Pods roll for delivered versions only; while a key is missing the last rollout stands.
+  const decision = report.secret
+    ? decideRollout(before, report.versions, rollout.now, rollout.windowMs)
+    : projectedSecret && before?.rolledOut
+      ? {
+          rolledOut: before.rolledOut,
+          ...(before.pendingRollout ? { pendingRollout: before.pendingRollout } : {}),
+        }
+      : undefined;
   return {
     outcome,
     status: {
       path,
       ...(projectedSecret ? { projectedSecret } : {}),
       ...(report.versions ? { versions: report.versions } : {}),
+      ...(decision ? { rolledOut: decision.rolledOut } : {}),
+      ...(decision?.pendingRollout ? { pendingRollout: decision.pendingRollout } : {}),
     },
+    ...(decision && 'requeueAfterMs' in decision && decision.requeueAfterMs !== undefined
+      ? { requeueAfterMs: decision.requeueAfterMs }
+      : {}),
   };
 }
