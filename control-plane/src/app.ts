@@ -22,6 +22,8 @@ import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
 import { createApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { createAuditLog } from './modules/audit/audit.service.ts';
+import { billingRoutes } from './modules/billing/billing.routes.ts';
+import { createBillingService } from './modules/billing/billing.service.ts';
 import { clustersRoutes } from './modules/clusters/clusters.routes.ts';
 import { createClustersService } from './modules/clusters/clusters.service.ts';
 import { type ConversationHub, createConversationHub } from './modules/conversations/conversation-hub.ts';
@@ -172,6 +174,7 @@ export async function app(instance: FastifyInstance, deps: AppDependencies) {
     }),
     ...(deps.webhookRatePerMinute ? { ratePerMinute: deps.webhookRatePerMinute } : {}),
   });
+  await instance.register(billingRoutes, { prefix: '/v1', service: createBillingService() });
   await instance.register(flagsRoutes, { prefix: '/v1', service: flags });
   await instance.register(ofrepRoutes, { prefix: '/ofrep/v1', service: flags });
   await instance.register(auditRoutes, { prefix: '/v1', audit });
