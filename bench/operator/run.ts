@@ -9,6 +9,7 @@ import { installCrds } from '../../e2e/helpers/crds.ts';
 import { testbedEnv } from '../../e2e/helpers/env.ts';
 import { eventually } from '../../e2e/helpers/eventually.ts';
 import { operatorKubeconfig, startOperator } from '../../e2e/helpers/operator.ts';
+import { measureResync, operatorCounters } from '../../e2e/helpers/operator-metrics.ts';
 import { freePort } from '../../e2e/testbed/ports.ts';
 import { createKubeClient } from '../../operator/src/kube/client.ts';
 import { createInformer } from '../../operator/src/kube/informer.ts';
@@ -38,7 +39,7 @@ const operator = startOperator({
 });
 // A failed or interrupted run must not leave its operator behind.
 process.on('exit', () => operator.child.kill('SIGKILL'));
-const metrics = async () => parseMetrics(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+const metrics = () => operatorCounters(`http://127.0.0.1:${port}/metrics`);
 await eventually(() => metrics().then(() => true), { what: 'the operator to serve metrics' });
 
 type Obj = {
@@ -111,24 +112,11 @@ await eventually(
   },
 );
 const allReady = Date.now();
-// Ready is not the end of the work: tenant status counts and runtime Roles follow their agents.
-// Measure the resync only once no write has happened for a few seconds.
-let settled = await metrics();
-for (let quietSince = Date.now(); Date.now() - quietSince < 3000; ) {
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const now = await metrics();
-  if (now.writes !== settled.writes) quietSince = Date.now();
-  settled = now;
-}
-
-// A full resync of the unchanged world: every tenant and agent reconciled again, and no write.
-const resynced = await eventually(
-  async () => {
-    const now = await metrics();
-    return now.reconciles >= settled.reconciles + 2 * count && now;
-  },
-  { what: 'a full resync', timeoutMs: (resyncSeconds * 3 + 60) * 1000, intervalMs: 1000 },
-);
+// Ready is not the end of the work: tenant status counts and runtime Roles follow their agents. The
+// resync is measured once no write has happened for a few seconds.
+const { settled, resynced } = await measureResync(`http://127.0.0.1:${port}/metrics`, 2 * count, {
+  timeoutMs: (resyncSeconds * 3 + 60) * 1000,
+});
 
 const latencies = names.map((n) => (readyAt.get(n) ?? 0) - (appliedAt.get(n) ?? 0)).sort((a, b) => a - b);
 const pct = (p: number) =>
@@ -179,15 +167,4 @@ async function pool<T>(items: T[], width: number, work: (item: T) => Promise<voi
       while (next < items.length) await work(items[next++] as T);
     }),
   );
-}
-
-function parseMetrics(text: string) {
-  const sum = (pattern: RegExp) => [...text.matchAll(pattern)].reduce((total, m) => total + Number(m[1]), 0);
-  return {
-    requests: sum(/^rest_client_requests_total\{[^}]*\} (\d+)/gm),
-    // Lease renewals (PUT) are the election's heartbeat, not reconcile work.
-    writes: sum(/^rest_client_requests_total\{method="(?:PATCH|POST|DELETE)"\} (\d+)/gm),
-    reconciles: sum(/^controller_runtime_reconcile_total\{[^}]*result="success"\} (\d+)/gm),
-    rss: sum(/^process_resident_memory_bytes (\d+)/gm),
-  };
 }

@@ -11,6 +11,7 @@ import { uniqueName } from '../helpers/env.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { kubectl, kubectlOk } from '../helpers/kubectl.ts';
 import { type OperatorProcess, operatorKubeconfig, startOperator } from '../helpers/operator.ts';
+import { measureResync } from '../helpers/operator-metrics.ts';
 import { type MemberCluster, startMemberCluster } from '../testbed/members.ts';
 import { freePort } from '../testbed/ports.ts';
 
@@ -133,28 +134,7 @@ describe('chaos: the API server restarts under the operator', () => {
     assert.match(operator.output(), /watch|re-?list|ECONNREFUSED|fetch failed/i, 'it did notice the outage');
 
     // And the settled world costs no write.
-    const writes = async () => {
-      const text = await (await fetch(metricsUrl)).text();
-      const sum = (re: RegExp) => [...text.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
-      return {
-        writes: sum(/^rest_client_requests_total\{method="(?:PATCH|POST|DELETE)"\} (\d+)/gm),
-        reconciles: sum(/^controller_runtime_reconcile_total\{[^}]*result="success"\} (\d+)/gm),
-      };
-    };
-    let settled = await writes();
-    for (let quiet = Date.now(); Date.now() - quiet < 3000; ) {
-      await sleep(500);
-      const now = await writes();
-      if (now.writes !== settled.writes) quiet = Date.now();
-      settled = now;
-    }
-    const resynced = await eventually(
-      async () => {
-        const now = await writes();
-        return now.reconciles >= settled.reconciles + 2 * (tenants.length + 1) && now;
-      },
-      { what: 'a full resync', timeoutMs: 60_000 },
-    );
+    const { settled, resynced } = await measureResync(metricsUrl, 2 * (tenants.length + 1));
     assert.equal(resynced.writes - settled.writes, 0, 'writes in a full resync after the restart');
     await kubectl(['delete', 'tenant', '--all', '--timeout=120s'], on());
   });

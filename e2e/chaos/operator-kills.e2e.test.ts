@@ -14,6 +14,7 @@ import { eventually } from '../helpers/eventually.ts';
 import { exclusive } from '../helpers/exclusive.ts';
 import { kubectl, kubectlOk } from '../helpers/kubectl.ts';
 import { type OperatorProcess, operatorKubeconfig, startOperator } from '../helpers/operator.ts';
+import { measureResync } from '../helpers/operator-metrics.ts';
 import { freePort } from '../testbed/ports.ts';
 
 const tenantCount = Number(process.env.CHAOS_TENANTS ?? 30);
@@ -21,14 +22,6 @@ const stormSeconds = Number(process.env.CHAOS_SECONDS ?? 30);
 
 // biome-ignore lint/suspicious/noExplicitAny: tests walk wire-format JSON returned by kubectl
 type Json = Record<string, any>;
-
-function metricsOf(text: string) {
-  const sum = (pattern: RegExp) => [...text.matchAll(pattern)].reduce((total, m) => total + Number(m[1]), 0);
-  return {
-    writes: sum(/^rest_client_requests_total\{method="(?:PATCH|POST|DELETE)"\} (\d+)/gm),
-    reconciles: sum(/^controller_runtime_reconcile_total\{[^}]*result="success"\} (\d+)/gm),
-  };
-}
 
 describe('chaos: the operator killed while tenants come and go', () => {
   const run = uniqueName('ck');
@@ -215,21 +208,7 @@ describe('chaos: the operator killed while tenants come and go', () => {
     }
 
     // No write it did not need: a full resync of the settled world writes nothing.
-    const metrics = async () => metricsOf(await (await fetch(metricsUrl)).text());
-    let settled = await metrics();
-    for (let quietSince = Date.now(); Date.now() - quietSince < 3000; ) {
-      await sleep(500);
-      const now = await metrics();
-      if (now.writes !== settled.writes) quietSince = Date.now();
-      settled = now;
-    }
-    const resynced = await eventually(
-      async () => {
-        const now = await metrics();
-        return now.reconciles >= settled.reconciles + 2 * survivors.length && now;
-      },
-      { what: 'a full resync', timeoutMs: 60_000 },
-    );
+    const { settled, resynced } = await measureResync(metricsUrl, 2 * survivors.length);
     assert.equal(resynced.writes - settled.writes, 0, 'writes during a full resync of the settled world');
     console.log(`operator kills: ${kills}; tenants: ${tenantCount} (${deleted.size} deleted)`);
   });
