@@ -33,6 +33,7 @@ import { createEventStreams, type EventStreamSettings } from './modules/conversa
 import { flagsRoutes, ofrepRoutes } from './modules/flags/flags.routes.ts';
 import { createFlagsService } from './modules/flags/flags.service.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
+import { leadsRoutes } from './modules/leads/leads.routes.ts';
 import { placementsRoutes } from './modules/placements/placements.routes.ts';
 import { createPlacementsService } from './modules/placements/placements.service.ts';
 import { tenantsRoutes } from './modules/tenants/tenants.routes.ts';
@@ -175,6 +176,7 @@ export async function app(instance: FastifyInstance, deps: AppDependencies) {
     ...(deps.webhookRatePerMinute ? { ratePerMinute: deps.webhookRatePerMinute } : {}),
   });
   await instance.register(billingRoutes, { prefix: '/v1', service: createBillingService() });
+  await instance.register(leadsRoutes, { prefix: '/v1' });
   await instance.register(flagsRoutes, { prefix: '/v1', service: flags });
   await instance.register(ofrepRoutes, { prefix: '/ofrep/v1', service: flags });
   await instance.register(auditRoutes, { prefix: '/v1', audit });
