@@ -115,6 +115,23 @@ export interface OperatorProcess {
   kill(): Promise<void>;
 }
 
+/** Operators this process started and that still run: they end with it, whatever ends it. */
+const running = new Set<ChildProcess>();
+let reaperInstalled = false;
+/**
+ * A test file that crashes (or is killed by the runner's timeout) must not leave its operator
+ * behind: an orphan keeps the Lease, so every later suite's operator would only stand by.
+ */
+function reapOnExit(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL');
+  });
+}
+
 /** Starts `operator/src/main.ts` as its own process, as the chart would run it, with the bed's Kafka and Vault. */
 export function startOperator(env: Record<string, string>): OperatorProcess {
   const child = spawn(process.execPath, [join(repoRoot, 'operator/src/main.ts')], {
@@ -128,6 +145,7 @@ export function startOperator(env: Record<string, string>): OperatorProcess {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  reapOnExit(child);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk;
