@@ -14,7 +14,7 @@ import { eventually } from '../helpers/eventually.ts';
 import { exclusive } from '../helpers/exclusive.ts';
 import { kubectl, kubectlOk } from '../helpers/kubectl.ts';
 import { type OperatorProcess, operatorKubeconfig, startOperator } from '../helpers/operator.ts';
-import { measureResync } from '../helpers/operator-metrics.ts';
+import { eventSeriesIntervalMs, measureResync } from '../helpers/operator-metrics.ts';
 import { freePort } from '../testbed/ports.ts';
 
 const tenantCount = Number(process.env.CHAOS_TENANTS ?? 30);
@@ -208,7 +208,11 @@ describe('chaos: the operator killed while tenants come and go', () => {
     }
 
     // No write it did not need: a full resync of the settled world writes nothing.
-    const { settled, resynced } = await measureResync(metricsUrl, 2 * survivors.length);
+    const { settled, resynced } = await measureResync(metricsUrl, 2 * survivors.length, {
+      // Settled means the Events repeated during the storm were flushed as series updates too.
+      quietMs: eventSeriesIntervalMs + 5_000,
+      timeoutMs: 120_000,
+    });
     assert.equal(resynced.writes - settled.writes, 0, 'writes during a full resync of the settled world');
     console.log(`operator kills: ${kills}; tenants: ${tenantCount} (${deleted.size} deleted)`);
   });

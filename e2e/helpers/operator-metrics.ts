@@ -27,6 +27,10 @@ export function parseOperatorMetrics(text: string): OperatorCounters {
 export const operatorCounters = async (metricsUrl: string) =>
   parseOperatorMetrics(await (await fetch(metricsUrl)).text());
 
+/** The operator's event recorder folds repeated Events into a series and patches its count at most
+ *  this often: a storm's repeated Events are still flushed this long after it. */
+export const eventSeriesIntervalMs = 30_000;
+
 /**
  * Waits until no write happened for `quietMs` (the world settled), then until `reconciles` more
  * reconciles succeeded (a full resync: each primary object counts once per controller), and returns
