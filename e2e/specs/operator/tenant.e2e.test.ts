@@ -9,6 +9,7 @@ import { testbedEnv, uniqueName } from '../../helpers/env.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { kubectl, kubectlOk } from '../../helpers/kubectl.ts';
 import { operatorSuite } from '../../helpers/operator.ts';
+import { eventSeriesIntervalMs } from '../../helpers/operator-metrics.ts';
 
 const tenantManifest = (name: string, spec: Record<string, unknown>) =>
   stringify({ apiVersion: 'agentplane.io/v1alpha1', kind: 'Tenant', metadata: { name }, spec });
@@ -200,7 +201,14 @@ describe('operator: tenants', () => {
         ),
       };
     };
-    const before = await writes();
+    // Settled first: Events repeated by the tests above are patched as series up to 30 s later.
+    let before = await writes();
+    for (let quietSince = Date.now(); Date.now() - quietSince < eventSeriesIntervalMs + 5_000; ) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const now = await writes();
+      if (now.writes !== before.writes) quietSince = Date.now();
+      before = now;
+    }
     // OPERATOR_RESYNC is 5 s: wait until every tenant has been reconciled again at least once.
     const after = await eventually(
       async () => {
