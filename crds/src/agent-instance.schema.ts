@@ -17,6 +17,7 @@ export const agentInstancePhases = [
   'Ready',
   'Paused',
   'Suspended',
+  'Hibernating',
   'Degraded',
   'Failed',
   'Terminating',

@@ -57,6 +57,22 @@ export function tenantCrd(): CustomResourceDefinition {
       { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
       { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
       age,
+      // -o wide: most tenants never hibernate, so these stay out of the default view.
+      {
+        name: 'Idle Since',
+        type: 'date',
+        jsonPath: '.status.hibernation.idleSince',
+        description: 'When an inbound message was last seen (tenants that can hibernate)',
+        priority: 1,
+      },
+      {
+        name: 'Last Wake',
+        type: 'number',
+        jsonPath: '.status.hibernation.lastWakeSeconds',
+        description:
+          'Seconds the last wake from hibernation took, from the message seen to every agent ready',
+        priority: 1,
+      },
     ],
   });
 }

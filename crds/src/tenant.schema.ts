@@ -20,7 +20,10 @@ export const tenantPhases = [
   'Degraded',
   'Terminating',
   'Hibernating',
+  'Waking',
 ] as const;
+export const hibernationModes = ['Auto', 'Never'] as const;
+export const hibernationStates = ['Awake', 'Hibernating', 'Waking'] as const;
 
 const vaultPathPattern = '^[a-z0-9]([-a-z0-9_]*[a-z0-9])?(/[a-z0-9]([-a-z0-9_]*[a-z0-9])?)*$';
 /** What a Kubernetes Secret accepts as a data key. */
@@ -207,6 +210,43 @@ export const TenantMessagingSchema = Type.Object(
   { description: "The tenant's Kafka topics.", default: {} },
 );
 
+/** A whole number and one unit: what `idleAfter` accepts (the operator's duration settings take the same). */
+export const idleAfterPattern = '^[1-9][0-9]{0,5}(s|m|h)$';
+
+export const TenantHibernationSchema = Type.Object(
+  {
+    mode: Type.Optional(
+      stringEnum(hibernationModes, {
+        description:
+          "Auto: the tenant's agents are scaled to zero after idleAfter without an inbound message, and " +
+          'wake by themselves on the next one. Never: pinned awake. Unset: the tier default (basic Auto, ' +
+          'pro and enterprise Never).',
+      }),
+    ),
+    idleAfter: Type.Optional(
+      Type.String({
+        description:
+          'How long without an inbound message before the agents hibernate, e.g. 30m, 2h or 90s. Unset: ' +
+          "the operator's OPERATOR_HIBERNATION_IDLE (default 30m).",
+        // Long enough that "30 minutes" gets the message below rather than "too long".
+        maxLength: 16,
+        'x-kubernetes-validations': [
+          {
+            rule: `self.matches('${idleAfterPattern}')`,
+            message:
+              'spec.hibernation.idleAfter must be a duration such as 90s, 30m or 12h: a whole number from 1, then s, m or h',
+          },
+        ] satisfies CelRule[],
+      }),
+    ),
+  },
+  {
+    description:
+      'Scaling an idle tenant to zero. Namespace, topics, offsets, secrets and identity stay; only the ' +
+      "agents' pods go, and come back when a message arrives (status.hibernation tells when and how fast).",
+  },
+);
+
 export const TenantSpecSchema = Type.Object(
   {
     displayName: Type.Optional(
@@ -247,6 +287,7 @@ export const TenantSpecSchema = Type.Object(
         default: false,
       }),
     ),
+    hibernation: Type.Optional(TenantHibernationSchema),
   },
   {
     description: 'What the tenant bought and how it should run.',
@@ -284,6 +325,42 @@ export const TenantMoveSchema = Type.Object(
     description:
       'Set while a change of tier or isolation moves the tenant: the new home is built first, ' +
       'the agents move, then the old home is removed.',
+  },
+);
+
+const dateTime = (description: string) => Type.Optional(Type.String({ description, format: 'date-time' }));
+
+export const TenantHibernationStatusSchema = Type.Object(
+  {
+    mode: stringEnum(hibernationModes, { description: 'The mode in effect (spec or tier default).' }),
+    idleAfter: Type.Optional(Type.String({ description: 'The idle window in effect.', maxLength: 16 })),
+    state: stringEnum(hibernationStates, {
+      description:
+        "Awake; Hibernating: the agents are scaled to zero; Waking: a message arrived and the agents' " +
+        'pods are coming back.',
+    }),
+    observedOffsets: Type.Optional(
+      Type.Integer({
+        description:
+          "Sum of the end offsets of the tenant's inbound topics when last seen to change: a change is activity.",
+        format: 'int64',
+        minimum: 0,
+      }),
+    ),
+    idleSince: dateTime('When the inbound offsets were last seen to change (the operator polls them).'),
+    hibernatedAt: dateTime('When the agents were last scaled to zero for being idle.'),
+    wakeRequestedAt: dateTime('When new inbound messages of a hibernating tenant were seen.'),
+    lastWokeAt: dateTime('When the last wake finished: every agent of the tenant ready again.'),
+    lastWakeSeconds: Type.Optional(
+      Type.Number({
+        description: 'How long the last wake took: from the new message being seen to every agent ready.',
+        minimum: 0,
+      }),
+    ),
+  },
+  {
+    description:
+      'Set when the tenant can hibernate: whether it sleeps, since when, and how long waking took.',
   },
 );
 
@@ -366,6 +443,7 @@ export const TenantStatusSchema = Type.Object(
         { description: "Where the tenant's secrets are read from and what was delivered." },
       ),
     ),
+    hibernation: Type.Optional(TenantHibernationStatusSchema),
     deletion: Type.Optional(
       Type.Object(
         {
@@ -425,6 +503,10 @@ export type TenantSecrets = Static<typeof TenantSecretsSchema>;
 export type TenantMessaging = Static<typeof TenantMessagingSchema>;
 export type TenantSpec = Static<typeof TenantSpecSchema>;
 export type TenantHome = Static<typeof TenantHomeSchema>;
+export type HibernationMode = (typeof hibernationModes)[number];
+export type HibernationState = (typeof hibernationStates)[number];
+export type TenantHibernation = Static<typeof TenantHibernationSchema>;
+export type TenantHibernationStatus = Static<typeof TenantHibernationStatusSchema>;
 export type TenantMove = Static<typeof TenantMoveSchema>;
 export type TenantStatus = Static<typeof TenantStatusSchema>;
 export type Tenant = Static<typeof TenantSchema>;

@@ -3,7 +3,7 @@
 
 import { vaultNames } from '@agentplane/shared';
 import { type AgentInstanceSpec, type AgentType, agentTypes } from './agent-instance.schema.ts';
-import type { Isolation, TenantSpec, Tier } from './tenant.schema.ts';
+import type { HibernationMode, Isolation, TenantSpec, Tier } from './tenant.schema.ts';
 
 export interface TierDefinition {
   tier: Tier;
@@ -28,13 +28,18 @@ export interface TierDefinition {
   limits: { defaultCpu: string; defaultMemory: string; maxCpu: string; maxMemory: string };
   /** Replicas one agent may scale to; a higher replicas or autoscaling.maxReplicas is capped. */
   maxReplicasPerAgent: number;
+  /** Whether an idle tenant's agents scale to zero unless `spec.hibernation.mode` says otherwise. */
+  defaultHibernation: HibernationMode;
 }
 
+// Hibernation by tier: basic tenants are many and often quiet, so their agents sleep when idle;
+// pro and enterprise pay for an agent that answers at once, so theirs stay awake unless asked.
 // Agents by tier: basic answers and qualifies; pro adds sales; marketing writes outbound content in
 // the brand's voice, which needs custom prompts, so it comes with them in enterprise.
 export const tiers: Readonly<Record<Tier, TierDefinition>> = {
   basic: {
     tier: 'basic',
+    defaultHibernation: 'Auto',
     maxReplicasPerAgent: 2,
     priceUsdPerMonth: 99,
     includedConversationsPerMonth: 1000,
@@ -49,6 +54,7 @@ export const tiers: Readonly<Record<Tier, TierDefinition>> = {
   },
   pro: {
     tier: 'pro',
+    defaultHibernation: 'Never',
     maxReplicasPerAgent: 5,
     priceUsdPerMonth: 499,
     includedConversationsPerMonth: 5000,
@@ -63,6 +69,7 @@ export const tiers: Readonly<Record<Tier, TierDefinition>> = {
   },
   enterprise: {
     tier: 'enterprise',
+    defaultHibernation: 'Never',
     maxReplicasPerAgent: 20,
     priceUsdPerMonth: null,
     includedConversationsPerMonth: null,
@@ -96,6 +103,8 @@ export interface EffectiveTenantSettings {
   allowedAgents: readonly AgentType[];
   messaging: { partitions: number; retentionHours: number };
   suspended: boolean;
+  /** `idleAfter` absent: the operator's default window. */
+  hibernation: { mode: HibernationMode; idleAfter?: string };
 }
 
 /** Raised for a spec the API server would have rejected (it reached us around the CRD's rules). */
@@ -137,6 +146,10 @@ export function effectiveTenantSettings(spec: TenantSpec): EffectiveTenantSettin
       retentionHours: spec.messaging?.retentionHours ?? 168,
     },
     suspended: spec.suspended ?? false,
+    hibernation: {
+      mode: spec.hibernation?.mode ?? tier.defaultHibernation,
+      ...(spec.hibernation?.idleAfter ? { idleAfter: spec.hibernation.idleAfter } : {}),
+    },
   };
 }
 

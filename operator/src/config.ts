@@ -31,6 +31,24 @@ export const operatorSettings = {
     description:
       "at most one rolling restart of a tenant's agents for new secret versions per window; rotations inside it wait and roll together",
   }),
+  hibernation: setting.boolean('OPERATOR_HIBERNATION', {
+    example: 'true',
+    default: true,
+    description:
+      'false: no tenant hibernates, whatever its tier or spec.hibernation says (and the inbound offsets are not polled)',
+  }),
+  hibernationIdle: setting.duration('OPERATOR_HIBERNATION_IDLE', {
+    example: '30m',
+    default: 1_800_000,
+    description:
+      'how long a tenant that can hibernate (basic tier, or spec.hibernation.mode Auto) may go without an inbound message before its agents scale to zero; spec.hibernation.idleAfter overrides it',
+  }),
+  hibernationPoll: setting.duration('OPERATOR_HIBERNATION_POLL', {
+    example: '5s',
+    default: 5_000,
+    description:
+      "how often the end offsets of hibernation-capable tenants' inbound topics are read (one batched request per broker): the wake latency is at most this plus the agents' start",
+  }),
   kubeQps: setting.integer('OPERATOR_KUBE_QPS', {
     example: '200',
     default: 200,

@@ -14,6 +14,7 @@ import { createManager } from './kube/manager.ts';
 import { createMetrics } from './kube/metrics.ts';
 import { createTokenBucket } from './kube/rate-limit.ts';
 import { createTopicAdmin } from './messaging/kafka-admin.ts';
+import { createOffsetReader } from './messaging/offsets.ts';
 import { createTenantVault, type TenantVault } from './vault/tenant-vault.ts';
 
 async function main(): Promise<void> {
@@ -62,6 +63,9 @@ async function main(): Promise<void> {
     clientId: 'agentplane-operator',
     logLevel: 'nothing',
   });
+  const offsets = config.hibernation
+    ? createOffsetReader({ brokers: [...config.kafkaBrokers], clientId: 'agentplane-operator-offsets' })
+    : undefined;
   addTenantController(manager, world, {
     concurrency: config.concurrency,
     topics,
@@ -70,6 +74,16 @@ async function main(): Promise<void> {
     poolQuota: { cpu: config.poolCpu, memory: config.poolMemory, pods: config.poolPods },
     secretsRefreshMs: config.secretsRefresh,
     secretsRolloutWindowMs: config.secretsRolloutWindow,
+    ...(offsets
+      ? {
+          hibernation: {
+            offsets,
+            pollMs: config.hibernationPoll,
+            defaultIdleMs: config.hibernationIdle,
+            log,
+          },
+        }
+      : {}),
   });
   addAgentInstanceController(manager, world, {
     concurrency: config.concurrency,
@@ -87,6 +101,7 @@ async function main(): Promise<void> {
   log.info({ port: manager.port(), keda, identity: manager.identity }, 'operator started');
   await manager.whenStopped();
   await topics.close();
+  await offsets?.close();
 }
 
 /**

@@ -10,6 +10,7 @@ import { toOwner } from '../../kube/owner.ts';
 import { generationChanged, metadataChanged, or, type Predicate } from '../../kube/predicates.ts';
 import { type KubeObject, objectKey } from '../../kube/resource.ts';
 import type { TopicAdmin } from '../../messaging/kafka-admin.ts';
+import { isHibernating } from '../tenant/hibernation.ts';
 import { desiredInboundTopic, ensureTopics } from '../tenant/topics.ts';
 import type { World } from '../world.ts';
 import type { RuntimeDefaults } from './desired.ts';
@@ -27,6 +28,12 @@ const secretsRolledOut: Predicate = (event) => {
   if (event.type !== 'update') return false;
   const rolled = (t: unknown) => (t as Tenant).status?.secrets?.rolledOut?.versions;
   return rolled(event.old) !== rolled(event.object);
+};
+
+/** The tenant fell asleep or woke (a status change, no new generation). */
+const hibernationChanged: Predicate = (event) => {
+  if (event.type !== 'update') return false;
+  return isHibernating((event.old as Tenant).status) !== isHibernating((event.object as Tenant).status);
 };
 
 export function addAgentInstanceController(
@@ -50,7 +57,7 @@ export function addAgentInstanceController(
       }),
       watch(tenants, {
         mapToKeys: (tenant) => instancesOf(tenant.metadata.name).map(objectKey),
-        predicate: or(generationChanged, metadataChanged, secretsRolledOut),
+        predicate: or(generationChanged, metadataChanged, secretsRolledOut, hibernationChanged),
       }),
       ...owned.flatMap((kind) => {
         const informer = children.get(kind);

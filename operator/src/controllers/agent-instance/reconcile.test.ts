@@ -221,6 +221,70 @@ describe('reconcileAgentInstance', () => {
     assert.equal(w.statuses[0]?.status.phase, 'Suspended');
   });
 
+  describe('a hibernating tenant', () => {
+    const asleep = (spec: Partial<TenantSpec> = {}): Tenant => ({
+      ...tenant({ tier: 'basic', ...spec }),
+      status: {
+        hibernation: { mode: 'Auto', state: 'Hibernating', idleSince: '2026-12-01T10:00:00.000Z' },
+      },
+    });
+    const basic = (name: string, spec: Partial<AgentInstanceSpec> = {}) =>
+      instance(name, spec, 'agentplane-pool-basic');
+
+    it('holds its agents at zero and removes their autoscaler, so nothing scales them back up', async () => {
+      const w = world({
+        tenant: asleep(),
+        instances: [basic('support', { autoscaling: { minReplicas: 1, maxReplicas: 2 } })],
+        deployment: scaledToZero,
+      });
+      await reconcileAgentInstance('agentplane-pool-basic/support', w.deps);
+      assert.equal(deployedReplicas(w.applied), 0);
+      assert.equal(
+        w.applied.some((o) => o.kind === 'HorizontalPodAutoscaler'),
+        false,
+      );
+      assert.ok(w.removed.includes('HorizontalPodAutoscaler'));
+      assert.equal(w.statuses[0]?.status.phase, 'Hibernating');
+      assert.equal(condition(w, 'Ready')?.status, 'True');
+      assert.match(
+        condition(w, 'Available')?.message ?? '',
+        /hibernating \(no inbound message since 2026-12-01T10:00:00.000Z\)/,
+      );
+    });
+
+    it('restores the agents and their autoscaler once the tenant is Waking', async () => {
+      const waking = asleep();
+      waking.status = { hibernation: { mode: 'Auto', state: 'Waking' } };
+      const w = world({
+        tenant: waking,
+        instances: [basic('support', { autoscaling: { minReplicas: 1, maxReplicas: 2 } })],
+        deployment: readyDeployment,
+      });
+      await reconcileAgentInstance('agentplane-pool-basic/support', w.deps);
+      assert.equal(deployedReplicas(w.applied), undefined, 'replicas left to the autoscaler again');
+      assert.ok(w.applied.some((o) => o.kind === 'HorizontalPodAutoscaler'));
+      assert.equal(w.statuses[0]?.status.phase, 'Ready');
+    });
+
+    it("keeps the user's pause and the suspension in the phase, over hibernation", async () => {
+      const paused = world({
+        tenant: asleep(),
+        instances: [basic('support', { paused: true })],
+        deployment: scaledToZero,
+      });
+      await reconcileAgentInstance('agentplane-pool-basic/support', paused.deps);
+      assert.equal(paused.statuses[0]?.status.phase, 'Paused');
+      assert.equal(condition(paused, 'Available')?.message, 'paused: spec.paused is true');
+      const suspended = world({
+        tenant: asleep({ suspended: true }),
+        instances: [basic('support')],
+        deployment: scaledToZero,
+      });
+      await reconcileAgentInstance('agentplane-pool-basic/support', suspended.deps);
+      assert.equal(suspended.statuses[0]?.status.phase, 'Suspended');
+    });
+  });
+
   describe('deletion', () => {
     const deleting = (name: string, namespace = 'agentplane-pool-pro', uid = `uid-${name}`) => {
       const i = instance(name, {}, namespace);

@@ -17,6 +17,7 @@ import type { V1Deployment, V1OwnerReference } from '@kubernetes/client-node';
 import type { ReconcileResult } from '../../kube/result.ts';
 import type { ObjectWrites, StatusWrites } from '../actions.ts';
 import type { Desired } from '../tenant/desired.ts';
+import { isHibernating } from '../tenant/hibernation.ts';
 import { planTenant } from '../tenant/plan.ts';
 import { projectedSecretName } from '../tenant/secrets.ts';
 import type { ConditionFact } from '../tenant/status.ts';
@@ -259,7 +260,8 @@ function isOlder(a: AgentInstance, b: AgentInstance): boolean {
 
 function planAgent(instance: AgentInstance, tenant: Tenant, bound: ScalingBound): AgentPlan {
   const { spec, metadata } = instance;
-  const heldAtZero = spec.paused === true || tenant.spec.suspended === true;
+  // Hibernation scales to zero like a pause: no autoscaler is left to fight it, and waking restores both.
+  const heldAtZero = spec.paused === true || tenant.spec.suspended === true || isHibernating(tenant.status);
   const max = bound.maxReplicas;
   return {
     name: metadata.name,
@@ -333,7 +335,7 @@ function summarizeAgent(
     (c) => c.type === 'ReplicaFailure' && c.status === 'True',
   );
   const available: ConditionFact = heldAtZero
-    ? { type: 'Available', status: 'True', reason: 'ScaledToZero', message: zeroReason(tenant) }
+    ? { type: 'Available', status: 'True', reason: 'ScaledToZero', message: zeroReason(instance, tenant) }
     : upToDate && ready >= 1
       ? { type: 'Available', status: 'True', reason: 'ReplicasReady', message: `${ready} replica(s) ready` }
       : failure
@@ -364,7 +366,9 @@ function summarizeAgent(
       ? 'Suspended'
       : instance.spec.paused
         ? 'Paused'
-        : 'Ready';
+        : isHibernating(tenant.status)
+          ? 'Hibernating'
+          : 'Ready';
   const scaling: ConditionFact = plan.capped
     ? { type: 'Scaling', status: 'False', reason: 'Capped', message: plan.capped }
     : {
@@ -376,10 +380,11 @@ function summarizeAgent(
   return { phase, conditions: [tenantValid, deployed, available, scaling, readyCondition] };
 }
 
-function zeroReason(tenant: Tenant): string {
-  return tenant.spec.suspended
-    ? `tenant ${tenant.metadata.name} is suspended`
-    : 'paused: spec.paused is true';
+function zeroReason(instance: AgentInstance, tenant: Tenant): string {
+  if (tenant.spec.suspended) return `tenant ${tenant.metadata.name} is suspended`;
+  if (instance.spec.paused || !isHibernating(tenant.status)) return 'paused: spec.paused is true';
+  const since = tenant.status?.hibernation?.idleSince;
+  return `tenant ${tenant.metadata.name} is hibernating (no inbound message since ${since ?? 'its idle window'}); the next message wakes it`;
 }
 
 function ownerOf(instance: AgentInstance): V1OwnerReference {

@@ -1,16 +1,19 @@
 // Wires reconcileTenant to the manager: Tenants are the primary resource; the objects of a tenant's
 // home map back to it through their owner reference, and AgentInstances through spec.tenantRef
 // (their count is in the status).
-import { type Tenant, tenantVaultPath } from '@agentplane/crds';
+import { type AgentInstance, type Tenant, tenantVaultPath } from '@agentplane/crds';
+import { type Logger, topicNames } from '@agentplane/shared';
 import { watch } from '../../kube/controller.ts';
 import type { Manager } from '../../kube/manager.ts';
 import { toOwner } from '../../kube/owner.ts';
 import { generationChanged, metadataChanged, or } from '../../kube/predicates.ts';
 import type { KubeObject } from '../../kube/resource.ts';
 import type { TopicAdmin } from '../../messaging/kafka-admin.ts';
+import type { OffsetReader } from '../../messaging/offsets.ts';
 import type { TenantVault } from '../../vault/tenant-vault.ts';
 import type { World } from '../world.ts';
 import type { PlatformEgress } from './desired.ts';
+import { createActivityWatch } from './hibernation-activity.ts';
 import { runtimeServiceAccount, type TenantPlan } from './plan.ts';
 import { reconcileTenant } from './reconcile.ts';
 import { deleteTenantTopics, desiredTenantTopics, ensureTopics } from './topics.ts';
@@ -26,7 +29,20 @@ export interface TenantControllerSettings {
   secretsRefreshMs: number;
   /** At most one rollout of a tenant's agents for new secret versions per this window. */
   secretsRolloutWindowMs: number;
+  /** Absent: no tenant hibernates. */
+  hibernation?: {
+    offsets: OffsetReader;
+    /** How often the inbound offsets are read. */
+    pollMs: number;
+    /** The idle window of tenants without spec.hibernation.idleAfter. */
+    defaultIdleMs: number;
+    log: Logger;
+  };
 }
+
+/** An agent's phase changed: a waking tenant finishes its wake when every agent is Ready again. */
+const phaseChanged = (event: { type: string; old?: AgentInstance; object: AgentInstance }) =>
+  event.type !== 'update' || event.old?.status?.phase !== event.object.status?.phase;
 
 export function addTenantController(manager: Manager, world: World, settings: TenantControllerSettings) {
   const { tenants, agentInstances, children } = world;
@@ -41,6 +57,18 @@ export function addTenantController(manager: Manager, world: World, settings: Te
     'RoleBinding',
   ];
   const toTenant = toOwner({ kind: 'Tenant', group: 'agentplane.io', namespaced: false });
+  const instancesOf = (tenant: string) => agentInstances.byIndex('tenant', tenant);
+  const sleep = settings.hibernation;
+  const activity =
+    sleep &&
+    createActivityWatch({
+      listTenants: () => tenants.list(),
+      agentInstancesOf: instancesOf,
+      offsets: sleep.offsets,
+      intervalMs: sleep.pollMs,
+      defaultIdleMs: sleep.defaultIdleMs,
+      log: sleep.log.child({ controller: 'tenant', watch: 'inbound-offsets' }),
+    });
   return manager.controller({
     name: 'tenant',
     concurrency: settings.concurrency,
@@ -53,13 +81,14 @@ export function addTenantController(manager: Manager, world: World, settings: Te
       }),
       watch(agentInstances, {
         mapToKeys: (ai) => [ai.spec.tenantRef],
-        predicate: (event) => event.type !== 'update',
+        predicate: (event) => event.type !== 'update' || (activity !== undefined && phaseChanged(event)),
       }),
+      ...(activity ? [activity] : []),
     ],
     reconcile: (key) =>
       reconcileTenant(key, {
         getTenant: (name) => tenants.get(name),
-        agentInstancesOf: (tenant) => agentInstances.byIndex('tenant', tenant),
+        agentInstancesOf: instancesOf,
         runtimeObjectNames: (tenant) =>
           agentInstances.byIndex('tenant', tenant).map((ai) => `agent-${ai.metadata.name}-config`),
         cleanups: [
@@ -106,6 +135,22 @@ export function addTenantController(manager: Manager, world: World, settings: Te
           ensureTopics(desiredTenantTopics(tenant, messaging), settings.topics),
         egress: settings.egress,
         poolQuota: settings.poolQuota,
+        ...(sleep && activity
+          ? {
+              hibernation: {
+                observation: (tenant: string) => activity.observation(tenant),
+                lag: async (tenant: string, instances: AgentInstance[]) => {
+                  let lag = 0;
+                  for (const name of new Set(instances.map((ai) => ai.metadata.name)))
+                    lag += await sleep.offsets.lag(topicNames.consumerGroup(tenant, name), [
+                      topicNames.inbound(tenant, name),
+                    ]);
+                  return lag;
+                },
+                defaultIdleMs: sleep.defaultIdleMs,
+              },
+            }
+          : {}),
         actions: world,
       }),
   });

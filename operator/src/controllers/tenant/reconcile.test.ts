@@ -384,4 +384,59 @@ describe('reconcileTenant', () => {
       assert.ok(onlyNew.log.includes('Normal:Moved'));
     });
   });
+
+  describe('hibernation', () => {
+    const idleSince = '2026-11-29T09:00:00.000Z';
+    const awakeBasic = () =>
+      tenant(
+        { tier: 'basic' },
+        {},
+        { hibernation: { mode: 'Auto', state: 'Awake', observedOffsets: 4, idleSince } },
+      );
+    const port = (lag: () => Promise<number>) => ({
+      observation: () => ({ offsets: 4, at: new Date('2026-11-29T10:00:00Z') }),
+      lag: async () => lag(),
+      defaultIdleMs: 30 * 60_000,
+    });
+
+    it('reads the lag only when the idle window ended, then hibernates with an Event', async () => {
+      const w = world(awakeBasic());
+      let reads = 0;
+      w.deps.hibernation = port(async () => {
+        reads++;
+        return 0;
+      });
+      await reconcileTenant('acme', w.deps);
+      assert.equal(reads, 1);
+      const [written] = w.statuses;
+      assert.equal(written?.status.phase, 'Hibernating');
+      assert.deepEqual(written?.status.hibernation, {
+        mode: 'Auto',
+        idleAfter: '30m',
+        state: 'Hibernating',
+        observedOffsets: 4,
+        idleSince,
+        hibernatedAt: '2026-11-29T10:00:00.000Z',
+      });
+      assert.ok(w.log.includes('Normal:Hibernated'));
+      assert.equal(written?.conditions.at(-1)?.reason, 'Hibernating');
+    });
+
+    it('stays awake and retries when the lag cannot be read', async () => {
+      const w = world(awakeBasic());
+      w.deps.hibernation = port(async () => {
+        throw new Error('kafka lag: connect ECONNREFUSED');
+      });
+      await assert.rejects(reconcileTenant('acme', w.deps), /1 step\(s\) failed/);
+      assert.equal(w.statuses[0]?.status.phase, 'Ready');
+      assert.equal((w.statuses[0]?.status.hibernation as { state?: string } | undefined)?.state, 'Awake');
+    });
+
+    it('writes a pinned tenant as such and never asks Kafka', async () => {
+      const w = world(tenant({ tier: 'enterprise' }));
+      w.deps.hibernation = port(async () => assert.fail('no lag read for a tenant that cannot hibernate'));
+      await reconcileTenant('acme', w.deps);
+      assert.deepEqual(w.statuses[0]?.status.hibernation, { mode: 'Never', state: 'Awake' });
+    });
+  });
 });

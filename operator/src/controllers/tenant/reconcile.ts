@@ -8,6 +8,7 @@ import {
   effectiveTenantSettings,
   InvalidTenantSpecError,
   type Tenant,
+  type TenantHibernationStatus,
   type TenantStatus,
 } from '@agentplane/crds';
 import { topicNames } from '@agentplane/shared';
@@ -26,6 +27,12 @@ import {
   desiredServiceAccount,
   type PlatformEgress,
 } from './desired.ts';
+import {
+  agentReadiness,
+  decideHibernation,
+  type HibernationInput,
+  type OffsetsObservation,
+} from './hibernation.ts';
 import { continueMove, moveStatus } from './move.ts';
 import { labels, managedBy, planTenant, type TenantPlan } from './plan.ts';
 import {
@@ -67,7 +74,19 @@ export interface TenantReconcileDeps {
   egress: PlatformEgress[];
   /** The quota of each tier's shared pool namespace. */
   poolQuota: TenantPlan['quota'];
+  /** Absent: no tenant hibernates (and status.hibernation is not written). */
+  hibernation?: TenantHibernationPort;
   actions: TenantActions;
+}
+
+/** What the hibernation step needs: the polled offsets, and the agents' lag when it is about to sleep. */
+export interface TenantHibernationPort {
+  /** The last observation of the tenant's inbound offsets (no Kafka call). */
+  observation(tenant: string): OffsetsObservation | undefined;
+  /** Records of the tenant's inbound topics its agents have not consumed. Throws when Kafka fails. */
+  lag(tenant: string, instances: AgentInstance[]): Promise<number>;
+  /** OPERATOR_HIBERNATION_IDLE in milliseconds. */
+  defaultIdleMs: number;
 }
 
 export interface TenantCleanup {
@@ -219,7 +238,14 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
   if (moving && progress?.done)
     deps.actions.event(tenant, 'Normal', 'Moved', `moved from ${previous.namespace} to ${plan.namespace}`);
 
-  const { phase, conditions } = summarizeTenant(steps, { suspended: plan.suspended, moving: stillMoving });
+  const hibernation = deps.hibernation
+    ? await hibernationStep(tenant, deps, deps.hibernation, failures)
+    : undefined;
+  const { phase, conditions } = summarizeTenant(steps, {
+    suspended: plan.suspended,
+    moving: stillMoving,
+    ...(hibernation ? { hibernation: hibernation.state } : {}),
+  });
   const home = stillMoving
     ? previous
     : { namespace: plan.namespace, isolation: plan.isolation, tier: plan.tier };
@@ -236,6 +262,7 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
         : {}),
       topics: { events: topicNames.events(plan.name), deadLetter: topicNames.deadLetter(plan.name) },
       ...(secretsStatus ? { secrets: secretsStatus } : {}),
+      ...(hibernation ? { hibernation } : {}),
       agentInstances: deps.agentInstancesOf(plan.name).length,
     },
     conditions,
@@ -249,6 +276,38 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
     rolloutDueMs,
   ].filter((ms) => ms !== undefined);
   return lookAgain.length > 0 ? { requeueAfterMs: Math.min(...lookAgain) } : undefined;
+}
+
+/**
+ * Decides status.hibernation from the polled offsets (the lag is read only when the tenant is about to
+ * sleep) and records a transition as an Event. A failed lag read keeps the tenant awake and is retried.
+ */
+async function hibernationStep(
+  tenant: Tenant,
+  deps: TenantReconcileDeps,
+  port: TenantHibernationPort,
+  failures: Error[],
+): Promise<TenantHibernationStatus> {
+  const name = tenant.metadata.name;
+  const instances = deps.agentInstancesOf(name);
+  const input: HibernationInput = {
+    settings: effectiveTenantSettings(tenant.spec),
+    previous: tenant.status?.hibernation,
+    observed: port.observation(name),
+    agents: agentReadiness(instances),
+    defaultIdleMs: port.defaultIdleMs,
+    now: (deps.now ?? (() => new Date()))(),
+  };
+  let decision = decideHibernation(input);
+  if (decision.needsLag) {
+    try {
+      decision = decideHibernation({ ...input, lag: await port.lag(name, instances) });
+    } catch (error) {
+      failures.push(error as Error);
+    }
+  }
+  if (decision.event) deps.actions.event(tenant, 'Normal', decision.event.reason, decision.event.message);
+  return decision.status;
 }
 
 /**

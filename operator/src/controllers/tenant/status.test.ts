@@ -52,4 +52,33 @@ describe('summarizeTenant', () => {
       'Provisioning',
     );
   });
+
+  it('reports a hibernating or waking tenant in its phase, still Ready; suspension wins', () => {
+    const asleep = summarizeTenant([ok('NamespaceReady')], {
+      suspended: false,
+      moving: false,
+      hibernation: 'Hibernating',
+    });
+    assert.equal(asleep.phase, 'Hibernating');
+    assert.equal(asleep.conditions.at(-1)?.status, 'True');
+    assert.equal(asleep.conditions.at(-1)?.reason, 'Hibernating');
+    const waking = summarizeTenant([ok('NamespaceReady')], {
+      suspended: false,
+      moving: false,
+      hibernation: 'Waking',
+    });
+    assert.equal(waking.phase, 'Waking');
+    const both = summarizeTenant([ok('NamespaceReady')], {
+      suspended: true,
+      moving: false,
+      hibernation: 'Hibernating',
+    });
+    assert.equal(both.phase, 'Suspended');
+    const failing = summarizeTenant([{ ...ok('QuotaApplied'), status: 'False' }], {
+      suspended: false,
+      moving: false,
+      hibernation: 'Hibernating',
+    });
+    assert.equal(failing.phase, 'Provisioning', 'a broken home is said before sleep');
+  });
 });

@@ -1,5 +1,5 @@
 // Pure: what a tenant's status should say, given which steps of its reconcile succeeded.
-import type { TenantPhase } from '@agentplane/crds';
+import type { HibernationState, TenantPhase } from '@agentplane/crds';
 
 export interface ConditionFact {
   type: string;
@@ -20,16 +20,21 @@ export const tenantConditionTypes = ['NamespaceReady', 'QuotaApplied', 'NetworkI
  */
 export function summarizeTenant(
   steps: StepOutcome[],
-  { suspended, moving }: { suspended: boolean; moving: boolean },
+  {
+    suspended,
+    moving,
+    hibernation = 'Awake',
+  }: { suspended: boolean; moving: boolean; hibernation?: HibernationState },
 ): { phase: TenantPhase; conditions: ConditionFact[] } {
+  const sleep = suspended ? 'Awake' : hibernation;
   const failing = steps.filter((s) => s.status !== 'True');
   const ready: ConditionFact =
     failing.length === 0
       ? {
           type: 'Ready',
           status: 'True',
-          reason: suspended ? 'Suspended' : 'Provisioned',
-          message: readyMessage(suspended),
+          reason: suspended ? 'Suspended' : sleep !== 'Awake' ? sleep : 'Provisioned',
+          message: readyMessage(suspended, sleep),
         }
       : {
           type: 'Ready',
@@ -43,12 +48,17 @@ export function summarizeTenant(
       ? 'Provisioning'
       : suspended
         ? 'Suspended'
-        : 'Ready';
+        : sleep !== 'Awake'
+          ? sleep
+          : 'Ready';
   return { phase, conditions: [...steps, ready] };
 }
 
-function readyMessage(suspended: boolean): string {
-  return suspended
-    ? 'the tenant is suspended: its agents are scaled to zero and new messages are refused'
-    : "the tenant's home is provisioned";
+function readyMessage(suspended: boolean, sleep: HibernationState): string {
+  if (suspended) return 'the tenant is suspended: its agents are scaled to zero and new messages are refused';
+  if (sleep === 'Hibernating')
+    return "the tenant's home is provisioned; it is hibernating: its agents are scaled to zero until the next inbound message";
+  if (sleep === 'Waking')
+    return "the tenant's home is provisioned; its agents are waking for new inbound messages";
+  return "the tenant's home is provisioned";
 }
