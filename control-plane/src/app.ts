@@ -7,15 +7,20 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { createKeyFinder, type FindKey } from './auth/principal-store.ts';
+import { type Pii, piiNotConfigured } from './crypto/pii.ts';
 import { DomainError } from './errors.ts';
 import type { FlagEvaluator } from './flags/evaluator.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { ErrorSchema } from './http/schemas.ts';
+import type { KnowledgeIndex } from './knowledge/knowledge-index.ts';
+import { registerKnowledgeAndDataRights } from './knowledge/wiring.ts';
 import type { ResourceWriter } from './kube/resource-writer.ts';
 import type { InboundBus } from './messaging/inbound-bus.ts';
+import httpMetrics from './metrics/http-metrics.ts';
+import { type ControlPlaneMetrics, createControlPlaneMetrics } from './metrics/metrics.ts';
 import { agentInstancesRoutes } from './modules/agent-instances/agent-instances.routes.ts';
 import { createAgentInstancesService } from './modules/agent-instances/agent-instances.service.ts';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
@@ -34,6 +39,8 @@ import { flagsRoutes, ofrepRoutes } from './modules/flags/flags.routes.ts';
 import { createFlagsService } from './modules/flags/flags.service.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
 import { leadsRoutes } from './modules/leads/leads.routes.ts';
+import { outboundWebhooksRoutes } from './modules/outbound-webhooks/outbound-webhooks.routes.ts';
+import { createOutboundWebhooksService } from './modules/outbound-webhooks/outbound-webhooks.service.ts';
 import { placementsRoutes } from './modules/placements/placements.routes.ts';
 import { createPlacementsService } from './modules/placements/placements.service.ts';
 import { tenantsRoutes } from './modules/tenants/tenants.routes.ts';
@@ -45,7 +52,13 @@ import { createHubWriter } from './multicluster/hub-writer.ts';
 import authPlugin from './plugins/auth.ts';
 import docsPlugin from './plugins/infra/docs.ts';
 import ormPlugin from './plugins/infra/orm.ts';
+import textGuard from './plugins/text-guard.ts';
+import httpTracing from './telemetry/http.ts';
 import { type ChannelSecrets, vaultNotConfigured } from './vault/channel-secrets.ts';
+import {
+  type OutboundWebhookSecrets,
+  outboundSecretsNotConfigured,
+} from './vault/outbound-webhook-secrets.ts';
 
 /** Requests a minute per tenant (keys carry the tenant id), and for the platform administrators. */
 export type RateLimits = Record<Tier | 'platform-admin' | 'anonymous', number>;
@@ -74,6 +87,16 @@ export interface AppDependencies {
   eventStreams?: Pick<EventStreamSettings, 'heartbeatMs' | 'catchUpMs' | 'reconnectMs'>;
   /** Webhook deliveries a minute per tenant and channel. */
   webhookRatePerMinute?: number;
+  /** Seals and opens PII with the tenants' keys (Vault transit); unset: stored PII cannot be shown (503). */
+  pii?: Pii;
+  /** Signing secrets of outbound webhooks (Vault); unset: configuring one answers 503. */
+  outboundWebhookSecrets?: OutboundWebhookSecrets;
+  /** Where request metrics go (served at /metrics); unset: a registry of the app's own. */
+  metrics?: ControlPlaneMetrics;
+  /** The vector store shared with the runtime (QDRANT_URL); unset: knowledge routes answer 503. */
+  knowledge?: KnowledgeIndex;
+  /** Largest knowledge document accepted, in bytes. */
+  knowledgeMaxDocumentBytes?: number;
 }
 
 export interface RouteEntry {
@@ -128,6 +151,11 @@ export async function app(instance: FastifyInstance, deps: AppDependencies) {
     await deps.flags.close();
   });
 
+  // Spans and metrics first: their hooks must wrap every other plugin's.
+  await instance.register(httpTracing);
+  await instance.register(httpMetrics, {
+    metrics: deps.metrics ?? createControlPlaneMetrics({ processMetrics: false }),
+  });
   await instance.register(helmet, { global: true });
   await instance.register(ormPlugin, { orm: deps.orm });
   await instance.register(authPlugin, {
@@ -136,9 +164,10 @@ export async function app(instance: FastifyInstance, deps: AppDependencies) {
   });
   await registerRateLimits(instance, deps.rateLimits ?? defaultRateLimits);
   await instance.register(docsPlugin);
+  await instance.register(textGuard);
 
   const audit = createAuditLog();
-  const flags = createFlagsService({ evaluator: deps.flags });
+  const flags = createFlagsService({ evaluator: deps.flags, audit });
   await instance.register(healthRoutes, { orm: deps.orm });
   const clusterHub = deps.multicluster;
   const writer = clusterHub ? createHubWriter(clusterHub) : deps.writer;
@@ -157,10 +186,12 @@ export async function app(instance: FastifyInstance, deps: AppDependencies) {
     prefix: '/v1',
     service: createAgentInstancesService({ writer, flags, audit }),
   });
-  const conversations = createConversationsService({ bus: deps.bus });
+  const pii = deps.pii ?? piiNotConfigured;
+  const conversations = createConversationsService({ bus: deps.bus, pii });
   const streams = createEventStreams({
     root: deps.orm.em,
     hub: deps.hub ?? createConversationHub(),
+    pii,
     ...deps.eventStreams,
   });
   // Open event streams would keep the server from closing.
@@ -176,10 +207,23 @@ export async function app(instance: FastifyInstance, deps: AppDependencies) {
     ...(deps.webhookRatePerMinute ? { ratePerMinute: deps.webhookRatePerMinute } : {}),
   });
   await instance.register(billingRoutes, { prefix: '/v1', service: createBillingService() });
-  await instance.register(leadsRoutes, { prefix: '/v1' });
+  await instance.register(leadsRoutes, { prefix: '/v1', pii });
+  await instance.register(outboundWebhooksRoutes, {
+    prefix: '/v1',
+    service: createOutboundWebhooksService({
+      secrets: deps.outboundWebhookSecrets ?? outboundSecretsNotConfigured,
+      audit,
+    }),
+  });
   await instance.register(flagsRoutes, { prefix: '/v1', service: flags });
   await instance.register(ofrepRoutes, { prefix: '/ofrep/v1', service: flags });
   await instance.register(auditRoutes, { prefix: '/v1', audit });
+  await registerKnowledgeAndDataRights(instance, {
+    orm: deps.orm,
+    audit,
+    index: deps.knowledge,
+    ...(deps.knowledgeMaxDocumentBytes ? { maxDocumentBytes: deps.knowledgeMaxDocumentBytes } : {}),
+  });
 }
 
 export interface BuildOptions {
@@ -198,6 +242,13 @@ export async function buildApp(
     // AJV drops properties a schema does not declare (objects are additionalProperties: false).
     ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true } },
     requestIdHeader: 'x-request-id',
+    // The router's own refusals (an undecodable URL, a path parameter over its length) in our shape.
+    frameworkErrors: (error, _request, reply) =>
+      (reply as FastifyReply).status(error.statusCode ?? 400).send({
+        code: 'invalid_request',
+        message: `${error.message}: check the URL's encoding and the length of its segments`,
+        details: { rule: error.code },
+      }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   await instance.register(fp(app, { name: 'agentplane-app' }), deps);
   await instance.ready();

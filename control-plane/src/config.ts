@@ -18,6 +18,22 @@ export const controlPlaneSettings = {
     default: false,
     description: 'apply pending migrations before listening',
   }),
+  databaseConnectTimeoutMs: setting.duration('DATABASE_CONNECT_TIMEOUT', {
+    example: '5s',
+    default: 5_000,
+    description: 'bound on getting a PostgreSQL connection; past it the request answers 503 with Retry-After',
+  }),
+  databaseQueryTimeoutMs: setting.duration('DATABASE_QUERY_TIMEOUT', {
+    example: '30s',
+    default: 30_000,
+    description: "bound on one query's answer (a server that stopped answering); past it 503",
+  }),
+  otlpEndpoint: setting.url('OTEL_EXPORTER_OTLP_ENDPOINT', {
+    example: 'http://otel-collector:4318',
+    optional: true,
+    description:
+      'export traces over OTLP (the SDK reads the other OTEL_* variables); unset: nothing exported',
+  }),
   kafkaBrokers: setting.list('KAFKA_BROKERS', {
     example: '127.0.0.1:9092,127.0.0.1:9093',
     description: 'bootstrap servers the inbound messages are produced to',
@@ -76,6 +92,46 @@ export const controlPlaneSettings = {
     max: 104_857_600,
   }),
   logLevel: setting.oneOf('LOG_LEVEL', logLevels, { example: 'info', default: 'info' }),
+  // Knowledge (docs/knowledge-and-data-rights.md): the same variables as the runtime's, so one set of
+  // values makes both use one collection, one tenant key and one embedding.
+  qdrantUrl: setting.url('QDRANT_URL', {
+    example: 'http://qdrant:6333',
+    optional: true,
+    description:
+      "Qdrant holding tenants' knowledge (the runtime's QDRANT_URL); unset: knowledge routes answer 503",
+  }),
+  qdrantApiKey: setting.string('QDRANT_API_KEY', { example: 'secret', optional: true }),
+  qdrantCollection: setting.string('QDRANT_COLLECTION', {
+    example: 'agentplane_knowledge',
+    default: 'agentplane_knowledge',
+    description: "the collection the runtime searches (the runtime's QDRANT_COLLECTION)",
+  }),
+  openaiBaseUrl: setting.url('OPENAI_BASE_URL', {
+    example: 'https://api.openai.com/v1',
+    optional: true,
+    description: 'OpenAI-compatible endpoint for embeddings (with AGENTPLANE_EMBEDDING_MODEL)',
+  }),
+  openaiApiKey: setting.string('OPENAI_API_KEY', { example: 'sk-…', optional: true }),
+  embeddingModel: setting.string('AGENTPLANE_EMBEDDING_MODEL', {
+    example: 'text-embedding-3-small',
+    optional: true,
+    description:
+      "the runtime's embedding model; unset (or no OPENAI_BASE_URL): the deterministic hashed embedding of 256 dimensions",
+  }),
+  embeddingDimensions: setting.integer('AGENTPLANE_EMBEDDING_DIMENSIONS', {
+    example: '1536',
+    default: 1536,
+    min: 8,
+    max: 8192,
+    description: "dimensions of the model's embeddings; must equal the runtime's",
+  }),
+  knowledgeMaxDocumentBytes: setting.integer('CONTROL_PLANE_KNOWLEDGE_MAX_DOCUMENT_BYTES', {
+    example: '524288',
+    default: 524_288,
+    min: 1024,
+    max: 10_485_760,
+    description: 'largest knowledge document accepted (UTF-8 bytes of its content); larger: 413',
+  }),
   // Multi-cluster (docs/multicluster.md).
   multicluster: setting.boolean('CONTROL_PLANE_MULTICLUSTER', {
     example: 'true',

@@ -5,7 +5,10 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { startQdrantStandIn } from '@agentplane/runtime/test-support/qdrant-stand-in';
+import { createHashedEmbedder, createQdrantStore } from '@agentplane/runtime/vectors';
 import { withoutTestbed } from '@agentplane/shared/testing';
+import { knowledgeIndex } from './knowledge/knowledge-index.ts';
 import {
   buildTestApp,
   onboardTenant,
@@ -56,11 +59,17 @@ describe('cross-tenant isolation of every tenant route', { skip: withoutTestbed(
   let acme: Awaited<ReturnType<typeof onboardTenant>>;
   let globex: Awaited<ReturnType<typeof onboardTenant>>;
   let acmeData: string[];
+  let qdrant: Awaited<ReturnType<typeof startQdrantStandIn>>;
 
   before(async () => {
     db = await createTestDatabase();
+    qdrant = await startQdrantStandIn();
     t = await buildTestApp(db, {
       bus,
+      knowledge: knowledgeIndex(
+        createQdrantStore({ url: qdrant.url, collection: 'agentplane_knowledge' }),
+        createHashedEmbedder(),
+      ),
       channelSecrets: staticChannelSecrets({
         'acme/meta': metaChannel('acme'),
         'globex/meta': metaChannel('globex'),
@@ -81,12 +90,16 @@ describe('cross-tenant isolation of every tenant route', { skip: withoutTestbed(
     const conversation = await inject('POST', '/v1/tenants/acme/conversations', { agentInstance: 'support' });
     await inject('POST', `/v1/tenants/acme/conversations/${conversation.id}/messages`, { body: secretText });
     fixtures.c = conversation.id;
+    const doc = await inject('POST', '/v1/tenants/acme/knowledge', { title: 'Plans', content: secretText });
+    fixtures.documentId = doc.id;
+    fixtures.exportId = (await inject('POST', '/v1/tenants/acme/exports')).id;
     fixtures.keyId = acme.keyId;
     acmeData = [secretText, 'ACME internal prompt', instance.id, acme.key.slice(0, 20)];
   });
   after(async () => {
     await t?.app.close();
     await db?.drop();
+    await qdrant?.close();
   });
 
   it('every route without a tenant in its path is accounted for', () => {
@@ -207,6 +220,12 @@ describe('cross-tenant isolation of every tenant route', { skip: withoutTestbed(
       headers: acme.headers,
     });
     assert.equal(conversation.json().messages.length, 1);
+    const doc = await t.app.inject({
+      method: 'GET',
+      url: `/v1/tenants/acme/knowledge/${fixtures.documentId}`,
+      headers: acme.headers,
+    });
+    assert.equal(doc.statusCode, 200, "A's knowledge document survived B's DELETE");
   });
 
   it("a tenant key reaching for A's objects under its own tenant finds nothing", async () => {
@@ -229,5 +248,13 @@ describe('cross-tenant isolation of every tenant route', { skip: withoutTestbed(
       headers: globex.headers,
     });
     assert.equal(revoke.statusCode, 404);
+    for (const url of [
+      `/v1/tenants/globex/knowledge/${fixtures.documentId}`,
+      `/v1/tenants/globex/exports/${fixtures.exportId}`,
+      `/v1/tenants/globex/exports/${fixtures.exportId}/download`,
+    ]) {
+      const res = await t.app.inject({ method: 'GET', url, headers: globex.headers });
+      assert.equal(res.statusCode, 404, url);
+    }
   });
 });

@@ -15,6 +15,7 @@ export const errorStatus = {
   rate_limited: 429,
   internal: 500,
   dependency_unavailable: 503,
+  knowledge_store_not_configured: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

@@ -7,12 +7,16 @@ import { type ControlPlaneConfig, loadControlPlaneConfig, parseAddress } from '.
 import { migrate } from './db/migrator.ts';
 import { createOrm } from './db/orm.ts';
 import { createFlagEvaluator } from './flags/evaluator.ts';
+import { knowledgeIndexFromConfig } from './knowledge/knowledge-index.ts';
 import { createKubeResourceWriter, noClusterWriter } from './kube/resource-writer.ts';
 import { startEventsConsumer } from './messaging/events-consumer.ts';
 import { createKafkaInboundBus } from './messaging/inbound-bus.ts';
+import { createControlPlaneMetrics } from './metrics/metrics.ts';
 import { createConversationHub } from './modules/conversations/conversation-hub.ts';
 import { createEventsIngest, eventsTopics } from './modules/events-in/events-in.service.ts';
+import { startPiiAndOutboundWebhooks } from './modules/outbound-webhooks/start.ts';
 import { startHub } from './multicluster/start.ts';
+import { startTelemetry, type Telemetry, traceFields } from './telemetry/instrumentation.ts';
 import {
   type ChannelSecrets,
   cachedChannelSecrets,
@@ -39,32 +43,56 @@ function channelSecretsOf(config: ControlPlaneConfig): ChannelSecrets {
   return cachedChannelSecrets(vault, { ttlMs: config.channelSecretTtlMs });
 }
 
-async function start(config: ControlPlaneConfig, log: Logger) {
+function knowledgeOf(config: ControlPlaneConfig, log: Logger) {
+  const knowledge = knowledgeIndexFromConfig(config, log);
+  if (!knowledge) log.warn('QDRANT_URL unset: knowledge routes answer 503 (knowledge_store_not_configured)');
+  return {
+    ...(knowledge ? { knowledge } : {}),
+    knowledgeMaxDocumentBytes: config.knowledgeMaxDocumentBytes,
+  };
+}
+
+async function start(config: ControlPlaneConfig, log: Logger, telemetry: Telemetry) {
   const { host, port } = parseAddress(config.httpAddress);
+  const metrics = createControlPlaneMetrics();
   if (config.migrateOnStart) {
     await dependency(log, 'PostgreSQL (migrations)', 'check MIGRATION_DATABASE_URL / DATABASE_URL', () =>
       migrate(config.migrationDatabaseUrl ?? config.databaseUrl, log),
     );
   }
   const orm = await dependency(log, 'PostgreSQL', 'check DATABASE_URL and that the server runs', async () => {
-    const orm = await createOrm({ clientUrl: config.databaseUrl, logger: log });
+    const orm = await createOrm({
+      clientUrl: config.databaseUrl,
+      logger: log,
+      connectTimeoutMs: config.databaseConnectTimeoutMs,
+      queryTimeoutMs: config.databaseQueryTimeoutMs,
+    });
     await orm.em.getConnection().execute('select 1');
     return orm;
   });
   const bus = await dependency(log, 'Kafka', 'check KAFKA_BROKERS and that a broker runs', () =>
-    createKafkaInboundBus({ brokers: config.kafkaBrokers, log }),
+    createKafkaInboundBus({ brokers: config.kafkaBrokers, log, onProduceFailure: metrics.produceFailed }),
   );
   if (!config.kubeconfig) log.warn('KUBECONFIG unset: Tenant and AgentInstance resources are not written');
   if (!config.vaultAddr) log.warn('VAULT_ADDR unset: channel webhooks answer 503');
   const hub = createConversationHub();
-  const ingest = createEventsIngest({ root: orm.em, hub });
+  const { pii, outboundWebhookSecrets, worker } = await dependency(
+    log,
+    'Vault (transit engine for PII encryption)',
+    'check VAULT_ADDR, VAULT_TOKEN and that the token may enable and use the transit mount',
+    () => startPiiAndOutboundWebhooks({ root: orm.em, log, ...config }),
+  );
+  const ingest = createEventsIngest({ root: orm.em, hub, pii, onEnqueued: worker.wake });
   const events = await dependency(log, 'Kafka (events consumer)', 'check KAFKA_BROKERS', () =>
     startEventsConsumer({
       brokers: config.kafkaBrokers,
       groupId: config.eventsGroup,
       topics: eventsTopics,
-      handle: async (record) => void (await ingest.ingest(record)),
-      deadLetter: ingest.deadLetter,
+      handle: async (record) => metrics.eventIngested(await ingest.ingest(record)),
+      deadLetter: (record, error, attempts) => {
+        metrics.eventIngested('dead_lettered');
+        return ingest.deadLetter(record, error, attempts);
+      },
       publish: (record) => bus.publish(record),
       refreshMs: config.eventsTopicRefreshMs,
       log: log.child({ component: 'events-in' }),
@@ -85,7 +113,11 @@ async function start(config: ControlPlaneConfig, log: Logger) {
       platformAdminToken: config.platformAdminToken,
       hub,
       channelSecrets: channelSecretsOf(config),
+      pii,
+      outboundWebhookSecrets,
       eventStreams: { heartbeatMs: config.sseHeartbeatMs, catchUpMs: config.sseCatchUpMs },
+      ...knowledgeOf(config, log),
+      metrics,
     },
     { logger: log, bodyLimitBytes: config.bodyLimitBytes },
   );
@@ -96,8 +128,10 @@ async function start(config: ControlPlaneConfig, log: Logger) {
       // ends event streams, drains in-flight requests, and closes ORM, producer and flags.
       events
         .stop()
+        .then(() => worker.stop())
         .then(() => clusterHub?.stop())
         .then(() => app.close())
+        .then(() => telemetry.shutdown())
         .then(
           () => process.exit(0),
           (error: unknown) => {
@@ -118,5 +152,7 @@ try {
   console.error(error.message);
   process.exit(2);
 }
-const log = createLogger({ name: 'control-plane', level: config.logLevel });
-await start(config, log);
+const telemetry = startTelemetry({ export: config.otlpEndpoint !== undefined });
+// Every line logged inside a request's span carries its trace and span ids.
+const log = createLogger({ name: 'control-plane', level: config.logLevel, mixin: traceFields });
+await start(config, log, telemetry);

@@ -3,6 +3,7 @@
 // GET /collections/{c}/exists, PUT /collections/{c}, GET /collections/{c}, PUT /collections/{c}/index,
 // PUT /collections/{c}/points, POST /collections/{c}/points/{query,scroll,count,delete}.
 // Filters: `must` of `{ key, match: { value } }` and `{ has_id: [...] }`. Distance: Cosine.
+// Scroll pages by id with `offset`/`next_page_offset` as Qdrant does.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -103,12 +104,22 @@ export async function startQdrantStandIn() {
         return reply(200, { points });
       }
       case 'POST points/scroll': {
-        const points = [...collection.points.values()]
+        // As Qdrant: ordered by id, `offset` is the first id of the page (inclusive), and
+        // `next_page_offset` the first id of the next page (null on the last one).
+        const limit = Number(body.limit ?? 10);
+        const offset = body.offset as string | number | undefined;
+        const all = [...collection.points.values()]
           .filter((p) => matches(p, body.filter as Filter))
-          .slice(0, Number(body.limit ?? 10));
+          .sort((a, b) => (String(a.id) < String(b.id) ? -1 : String(a.id) > String(b.id) ? 1 : 0))
+          .filter((p) => offset === undefined || offset === null || String(p.id) >= String(offset));
+        const withPayload = body.with_payload !== false;
         return reply(200, {
-          points: points.map((p) => ({ id: p.id, payload: p.payload })),
-          next_page_offset: null,
+          points: all.slice(0, limit).map((p) => ({
+            id: p.id,
+            payload: withPayload ? p.payload : undefined,
+            ...(body.with_vector === true ? { vector: p.vector } : {}),
+          })),
+          next_page_offset: all[limit]?.id ?? null,
         });
       }
       case 'POST points/count':

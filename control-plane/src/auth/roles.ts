@@ -18,6 +18,8 @@ export const actionRoles = {
   'flags:read': ['owner', 'admin', 'member', 'developer'],
   'billing:read': ['owner', 'admin'],
   'audit:read': ['owner', 'admin'],
+  'knowledge:read': ['owner', 'admin', 'member', 'developer'],
+  'knowledge:manage': ['owner', 'admin', 'developer'],
   'data:export': ['owner', 'admin'],
   'data:erase': ['owner'],
   'platform:tenants': [],

@@ -151,6 +151,9 @@ export const Result = defineEntity({
     entities: p.json<Record<string, string>>(),
     reply: p.text().nullable(),
     tokens: p.integer(),
+    // The blind indexes of the sealed email and phone in `entities` (docs/pii-encryption.md).
+    emailIndex: p.string().nullable(),
+    phoneIndex: p.string().nullable(),
     createdAt: createdAt(),
   },
 });
@@ -167,8 +170,11 @@ export const Lead = defineEntity({
     score: p.integer(),
     temperature: p.enum(['hot', 'warm', 'cold'] as const),
     name: p.string().nullable(),
+    // Sealed (`pii1:…`, docs/pii-encryption.md), matched through their blind indexes.
     email: p.string().nullable(),
     phone: p.string().nullable(),
+    emailIndex: p.string().nullable(),
+    phoneIndex: p.string().nullable(),
     company: p.string().nullable(),
     interest: p.string().nullable(),
     createdAt: createdAt(),
@@ -238,3 +244,86 @@ export const entities = [
   FlagOverride,
   ...multiclusterEntities,
 ];
+
+// Knowledge and data rights (Migration20261206000100_knowledge_and_data_rights): documents and the
+// chunks indexed from them, exports and their archive parts. Appended to `entities` below.
+import type { EntitySchema } from '@mikro-orm/postgresql';
+export const knowledgeStatuses = ['pending', 'indexing', 'ready', 'failed'] as const;
+
+export const KnowledgeDocument = defineEntity({
+  name: 'KnowledgeDocument',
+  tableName: 'knowledge_documents',
+  properties: {
+    id: id(),
+    tenantId: p.string(),
+    title: p.string(),
+    contentType: p.enum(['text/markdown', 'text/plain'] as const),
+    content: p.text().lazy(),
+    bytes: p.integer(),
+    sha256: p.string(),
+    status: p.enum(knowledgeStatuses),
+    error: p.text().nullable(),
+    chunkCount: p.integer().onCreate(() => 0),
+    createdAt: createdAt(),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+    indexedAt: p.datetime().nullable(),
+  },
+});
+export type KnowledgeDocument = InferEntity<typeof KnowledgeDocument>;
+
+export const KnowledgeChunk = defineEntity({
+  name: 'KnowledgeChunk',
+  tableName: 'knowledge_chunks',
+  properties: {
+    id: p.uuid().primary(),
+    tenantId: p.string(),
+    documentId: p.uuid(),
+    seq: p.integer(),
+    title: p.string(),
+    text: p.text(),
+  },
+});
+
+export const exportStatuses = ['pending', 'running', 'ready', 'failed', 'purged'] as const;
+
+export const DataExport = defineEntity({
+  name: 'DataExport',
+  tableName: 'data_exports',
+  properties: {
+    id: id(),
+    tenantId: p.string(),
+    status: p.enum(exportStatuses),
+    requestedBy: p.string(),
+    stage: p.string().nullable(),
+    recordsDone: p.integer().onCreate(() => 0),
+    recordsTotal: p.integer().nullable(),
+    parts: p.integer().onCreate(() => 0),
+    bytes: p.bigint('number').onCreate(() => 0),
+    error: p.text().nullable(),
+    createdAt: createdAt(),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+    finishedAt: p.datetime().nullable(),
+  },
+});
+export type DataExport = InferEntity<typeof DataExport>;
+
+export const DataExportPart = defineEntity({
+  name: 'DataExportPart',
+  tableName: 'data_export_parts',
+  properties: {
+    tenantId: p.string().primary(),
+    exportId: p.uuid().primary(),
+    seq: p.integer().primary(),
+    body: p.text(),
+  },
+});
+
+// `entities` is read when the ORM starts, after this module ran; its element type is the union of
+// the schemas listed above, hence the widening.
+(entities as EntitySchema[]).push(KnowledgeDocument, KnowledgeChunk, DataExport, DataExportPart);

@@ -4,6 +4,13 @@ import { ConnectionException, UniqueConstraintViolationException } from '@mikro-
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, dependencyUnavailable } from '../errors.ts';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The `code` of the error this request was answered with (request metrics read it). */
+    errorCode: string | null;
+  }
+}
+
 export interface ErrorBody {
   code: string;
   message: string;
@@ -26,15 +33,34 @@ const unreachable = new Set([
   'ENOTFOUND',
   'ETIMEDOUT',
   'EHOSTUNREACH',
+  'EPIPE',
+  // SQLSTATE class 08 (connection exception) and 57P01–57P03 (server shutting down or starting).
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
   '57P01',
+  '57P02',
   '57P03',
 ]);
+
+// What `pg` and `pg-pool` throw without a code: a server gone mid-query, a pool that could not
+// connect within connectionTimeoutMillis, a query past query_timeout (db/orm.ts sets both).
+const unreachableMessages =
+  /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed and is not queryable|timeout expired)/;
 
 /** Whether `error` (or a cause of it) says a server could not be reached: pool and socket errors. */
 function isUnreachable(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 3) return false;
-  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown[] };
+  const { code, cause, errors, message } = error as {
+    code?: unknown;
+    cause?: unknown;
+    errors?: unknown[];
+    message?: unknown;
+  };
   if (typeof code === 'string' && unreachable.has(code)) return true;
+  if (typeof message === 'string' && unreachableMessages.test(message)) return true;
   return isUnreachable(cause, depth + 1) || (errors ?? []).some((inner) => isUnreachable(inner, depth + 1));
 }
 
@@ -64,6 +90,7 @@ export function errorHandler(
   reply: FastifyReply,
 ) {
   const domain = toDomainError(error);
+  request.errorCode = domain?.code ?? 'internal';
   if (!domain) {
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({ code: 'internal', message: 'internal error' } satisfies ErrorBody);
@@ -76,6 +103,7 @@ export function errorHandler(
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  request.errorCode = 'not_found';
   const body: ErrorBody = { code: 'not_found', message: `no route ${request.method} ${request.url}` };
   return reply.status(404).send(body);
 }

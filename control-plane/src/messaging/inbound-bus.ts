@@ -3,6 +3,7 @@
 import type { Logger } from '@agentplane/shared';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { DomainError, dependencyUnavailable } from '../errors.ts';
+import { tracedProduce } from '../telemetry/kafka.ts';
 
 export interface InboundRecord {
   topic: string;
@@ -22,6 +23,8 @@ export interface KafkaBusSettings {
   brokers: string[];
   clientId?: string;
   log: Logger;
+  /** Told about every produce Kafka refused (a metric). */
+  onProduceFailure?: (reason: 'unknown_topic' | 'unavailable') => void;
 }
 
 function translate(error: unknown, topic: string): DomainError {
@@ -40,11 +43,15 @@ function translate(error: unknown, topic: string): DomainError {
   return dependencyUnavailable('Kafka', error);
 }
 
-/** Connects a producer (throws when no broker answers) and returns the bus. */
+/**
+ * Connects a producer (throws when no broker answers) and returns the bus. Each record goes out
+ * in a PRODUCER span and carries its W3C `traceparent`, which the runtime continues.
+ */
 export async function createKafkaInboundBus({
   brokers,
   clientId = 'agentplane-control-plane',
   log,
+  onProduceFailure,
 }: KafkaBusSettings) {
   const kafka = new Kafka({
     clientId,
@@ -59,14 +66,18 @@ export async function createKafkaInboundBus({
   const bus: InboundBus = {
     async publish({ topic, key, value, headers }) {
       try {
-        await producer.send({
-          topic,
-          acks: -1,
-          messages: [{ key, value: JSON.stringify(value), ...(headers ? { headers } : {}) }],
-        });
+        await tracedProduce(topic, headers ?? {}, (traced) =>
+          producer.send({
+            topic,
+            acks: -1,
+            messages: [{ key, value: JSON.stringify(value), headers: traced }],
+          }),
+        );
       } catch (error) {
         log.warn({ err: error, topic }, 'kafka produce failed');
-        throw translate(error, topic);
+        const domain = translate(error, topic);
+        onProduceFailure?.(domain.code === 'conflict' ? 'unknown_topic' : 'unavailable');
+        throw domain;
       }
     },
     close: () => producer.disconnect(),

@@ -8,6 +8,7 @@ import type { ResourceWriter } from '../kube/resource-writer.ts';
 import type { InboundBus, InboundRecord } from '../messaging/inbound-bus.ts';
 import type { ConversationHub } from '../modules/conversations/conversation-hub.ts';
 import type { ChannelSecrets } from '../vault/channel-secrets.ts';
+import type { OutboundWebhookSecrets } from '../vault/outbound-webhook-secrets.ts';
 import type { TestDatabase } from './database.ts';
 
 /** A bus that keeps what was published: for suites that do not test Kafka itself. */
@@ -48,6 +49,11 @@ export interface TestAppOptions {
   channelSecrets?: ChannelSecrets;
   hub?: ConversationHub;
   eventStreams?: AppDependencies['eventStreams'];
+  pii?: AppDependencies['pii'];
+  outboundWebhookSecrets?: OutboundWebhookSecrets;
+  /** The knowledge index (e.g. over the Qdrant stand-in); unset: knowledge routes answer 503. */
+  knowledge?: AppDependencies['knowledge'];
+  knowledgeMaxDocumentBytes?: number;
 }
 
 export async function buildTestApp(db: TestDatabase, options: TestAppOptions = {}) {
@@ -64,6 +70,12 @@ export async function buildTestApp(db: TestDatabase, options: TestAppOptions = {
       ...(options.channelSecrets ? { channelSecrets: options.channelSecrets } : {}),
       ...(options.hub ? { hub: options.hub } : {}),
       ...(options.eventStreams ? { eventStreams: options.eventStreams } : {}),
+      ...(options.pii ? { pii: options.pii } : {}),
+      ...(options.outboundWebhookSecrets ? { outboundWebhookSecrets: options.outboundWebhookSecrets } : {}),
+      ...(options.knowledge ? { knowledge: options.knowledge } : {}),
+      ...(options.knowledgeMaxDocumentBytes
+        ? { knowledgeMaxDocumentBytes: options.knowledgeMaxDocumentBytes }
+        : {}),
     },
     options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {},
   );

@@ -30,6 +30,15 @@ export function createEmbeddedStore(): VectorStore {
       for (const id of ids) of(tenant).delete(id);
     },
     count: async (tenant) => of(tenant).size,
+    async list(tenant, { cursor, limit }) {
+      const ids = [...of(tenant).keys()].sort().filter((id) => cursor === undefined || id >= cursor);
+      const points = ids.slice(0, limit).map((id) => {
+        const { text, title } = of(tenant).get(id) as KnowledgePoint;
+        return { id, text, ...(title ? { title } : {}) };
+      });
+      const next = ids[limit];
+      return next === undefined ? { points } : { points, next };
+    },
     isEmpty: (tenant) => (tenants.get(tenant)?.size ?? 0) === 0,
   };
 }

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startQdrantStandIn } from '../../test-support/qdrant-stand-in.ts';
+import { createEmbeddedStore } from './embedded.ts';
 import { createHashedEmbedder } from './hashed-embedding.ts';
 import { tenantKnowledge } from './knowledge.ts';
 import { createQdrantStore, pointId } from './qdrant.ts';
@@ -41,6 +42,37 @@ describe('qdrant vector store (against the stand-in)', () => {
     await store.delete('acme', ['doc']);
     assert.equal(await store.count('acme'), 0);
     assert.equal(await store.count('globex'), 1, 'deleting for acme leaves globex alone');
+  });
+
+  it("lists one tenant's points page by page, in both stores", async () => {
+    const embedder = createHashedEmbedder(16);
+    for (const store of [
+      createQdrantStore({ url: standIn.url, collection: 'listing' }),
+      createEmbeddedStore(),
+    ]) {
+      await store.ensureReady(16);
+      const texts = ['one', 'two', 'three', 'four', 'five'];
+      await tenantKnowledge(store, embedder, 'acme').add(texts.map((text) => ({ id: text, text })));
+      await tenantKnowledge(store, embedder, 'globex').add([{ id: 'one', text: 'globex one' }]);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.list('acme', { limit: 2, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.points.map((point) => `${point.id}=${point.text}`));
+        cursor = page.next;
+        pages += 1;
+      } while (cursor);
+      assert.equal(pages, 3);
+      assert.deepEqual(seen.sort(), texts.map((text) => `${text}=${text}`).sort());
+    }
+    const scrolls = standIn.requests.filter((r) => r.path.endsWith('/points/scroll'));
+    assert.equal(scrolls.length, 3);
+    for (const call of scrolls)
+      assert.deepEqual((call.body.filter as { must: unknown[] }).must[0], {
+        key: 'tenant',
+        match: { value: 'acme' },
+      });
   });
 
   it('reports an unreachable Qdrant as a retriable error', async () => {

@@ -92,6 +92,30 @@ export function createQdrantStore(options: QdrantOptions): VectorStore {
           filter: { must: [...tenantFilter(tenant).must, { has_id: ids.map((id) => pointId(tenant, id)) }] },
         });
       }),
+    list: (tenant, { cursor, limit }) =>
+      guard('scroll', async () => {
+        const page = await client.scroll(name, {
+          filter: tenantFilter(tenant),
+          limit,
+          with_payload: true,
+          with_vector: false,
+          ...(cursor ? { offset: cursor } : {}),
+        });
+        const points = page.points
+          .filter((point) => point.payload?.tenant === tenant) // defence in depth, as in query
+          .map((point) => {
+            const payload = point.payload ?? {};
+            return {
+              id: String(payload.doc_id),
+              text: String(payload.text ?? ''),
+              ...(typeof payload.title === 'string' ? { title: payload.title } : {}),
+            };
+          });
+        const next = page.next_page_offset;
+        return next === null || next === undefined || typeof next === 'object'
+          ? { points }
+          : { points, next: String(next) };
+      }),
     count: (tenant) =>
       guard(
         'count',

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { apiKeyPrefix, issueKey } from '../../auth/api-key.ts';
 import type { Principal, TenantRole } from '../../auth/roles.ts';
 import { actorOf } from '../../auth/roles.ts';
-import { ApiKey } from '../../db/entities.ts';
+import { ApiKey, Tenant } from '../../db/entities.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { ApiKeyView, CreateApiKeyBody } from './api-keys.schemas.ts';
@@ -28,6 +28,8 @@ export function createApiKeysService({ audit }: { audit: AuditLog }) {
       if (principal.kind === 'api-key' && rank[body.role] > rank[principal.role]) {
         throw new DomainError('forbidden', `a ${principal.role} cannot issue a key with role ${body.role}`);
       }
+      // Only a platform administrator can get here for a tenant that does not exist.
+      if (!(await em.findOne(Tenant, { id: tenantId }))) throw notFound('tenant', tenantId);
       const issued = issueKey();
       const key = em.create(ApiKey, {
         tenantId,

@@ -4,6 +4,7 @@
 // caller gets 409/503 and can retry.
 import { topicNames } from '@agentplane/shared';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Pii } from '../../crypto/pii.ts';
 import { derivedId } from '../../db/derived-id.ts';
 import { AgentInstance, Conversation, Message, Tenant } from '../../db/entities.ts';
 import { insertOnce } from '../../db/insert-once.ts';
@@ -42,7 +43,7 @@ function conversationView(conversation: Conversation, agentInstance: string) {
   };
 }
 
-export function createConversationsService({ bus }: { bus: InboundBus }) {
+export function createConversationsService({ bus, pii }: { bus: InboundBus; pii: Pii }) {
   const load = async (em: EntityManager, tenantId: string, id: string) => {
     const conversation = await em.findOne(Conversation, { id, tenantId });
     if (!conversation) throw notFound('conversation', id);
@@ -179,7 +180,7 @@ export function createConversationsService({ bus }: { bus: InboundBus }) {
           body: m.body,
           createdAt: m.createdAt.toISOString(),
         })),
-        results: await resultsOf(em, tenantId, conversationId),
+        results: await resultsOf(em, tenantId, conversationId, { pii }),
       };
     },
   };

@@ -5,6 +5,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Pii } from '../../crypto/pii.ts';
 import { withTenantScope } from '../../db/tenant-scope.ts';
 import type { ConversationHub } from './conversation-hub.ts';
 import type { ResultView } from './conversations.schemas.ts';
@@ -13,6 +14,8 @@ import { resultsOf } from './results.ts';
 export interface EventStreamSettings {
   root: EntityManager;
   hub: ConversationHub;
+  /** Opens the sealed PII of stored results. */
+  pii: Pii;
   heartbeatMs?: number;
   catchUpMs?: number;
   /** What a client waits before reconnecting (the SSE `retry:` field). */
@@ -28,6 +31,7 @@ export const sseFrame = (result: ResultView) =>
 export function createEventStreams({
   root,
   hub,
+  pii,
   heartbeatMs = 15_000,
   catchUpMs = 5_000,
   reconnectMs = 3_000,
@@ -70,7 +74,7 @@ export function createEventStreams({
       );
       write(`retry: ${reconnectMs}\n\n`);
       try {
-        sendStored(await resultsOf(em, tenantId, conversationId, { afterId: cursor }));
+        sendStored(await resultsOf(em, tenantId, conversationId, { afterId: cursor, pii }));
       } catch (error) {
         unsubscribe();
         throw error;
@@ -84,7 +88,7 @@ export function createEventStreams({
         if (catchingUp) return;
         catchingUp = true;
         withTenantScope(root, tenantId, (scope) =>
-          resultsOf(scope, tenantId, conversationId, { afterId: cursor }),
+          resultsOf(scope, tenantId, conversationId, { afterId: cursor, pii }),
         )
           .then(sendStored, (error: unknown) => log.warn({ err: error }, 'event stream catch-up failed'))
           .finally(() => {

@@ -2,6 +2,7 @@
 // message with its lead, in the order they were stored. The conversation view and the SSE stream
 // both read here, so a replayed event is the same object a live one was.
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { type Pii, revealResults } from '../../crypto/pii.ts';
 import type { ResultView } from './conversations.schemas.ts';
 
 interface ResultRow {
@@ -45,7 +46,7 @@ export async function resultsOf(
   em: EntityManager,
   tenantId: string,
   conversationId: string,
-  { afterId, limit = 1000 }: { afterId?: string | undefined; limit?: number } = {},
+  { afterId, limit = 1000, pii }: { afterId?: string | undefined; limit?: number; pii: Pii },
 ): Promise<ResultView[]> {
   const [cursor] = afterId
     ? await em.execute<{ id: string }[]>(
@@ -62,7 +63,7 @@ export async function resultsOf(
       limit ?`,
     cursor ? [tenantId, conversationId, cursor.id, limit] : [tenantId, conversationId, limit],
   );
-  return rows.map(toView);
+  return revealResults(pii, tenantId, rows.map(toView));
 }
 
 /** The result of one message, or undefined before it arrived. Runs in the caller's tenant scope. */
@@ -70,10 +71,11 @@ export async function resultOfMessage(
   em: EntityManager,
   tenantId: string,
   messageId: string,
+  pii: Pii,
 ): Promise<ResultView | undefined> {
   const [row] = await em.execute<ResultRow[]>(`${select} where r.tenant_id = ? and r.message_id = ?`, [
     tenantId,
     messageId,
   ]);
-  return row ? toView(row) : undefined;
+  return row ? (await revealResults(pii, tenantId, [toView(row)]))[0] : undefined;
 }

@@ -1,9 +1,14 @@
 // Events in: a result event of the runtime becomes, in one transaction of the topic's tenant, the
 // message's result, the agent's reply as a message of the conversation, a lead, and usage records,
 // each written once however often the event is delivered (keys derived from the message id).
-// A result stored for the first time is then pushed to the conversation's SSE streams.
+// A result stored for the first time is then pushed to the conversation's SSE streams, and its
+// `reply.sent` / `lead.created` payloads join the outbound webhook's outbox in the same transaction.
+// Email and phone are sealed with the tenant's key before they are written (docs/pii-encryption.md);
+// without the key (Vault unreachable) nothing is written and the event is retried.
 import { topicNames } from '@agentplane/shared';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { TenantKeys } from '../../crypto/envelope.ts';
+import { type Pii, sealContact, sealEntities } from '../../crypto/pii.ts';
 import { derivedId } from '../../db/derived-id.ts';
 import { Lead, Message, Result, UsageRecord } from '../../db/entities.ts';
 import { insertOnce } from '../../db/insert-once.ts';
@@ -14,6 +19,12 @@ import type { EventRecord } from '../../messaging/events-consumer.ts';
 import type { InboundRecord } from '../../messaging/inbound-bus.ts';
 import type { ConversationHub } from '../conversations/conversation-hub.ts';
 import { resultOfMessage } from '../conversations/results.ts';
+import type { OutboundPayload } from '../outbound-webhooks/outbound-webhooks.schemas.ts';
+import {
+  deliveryId,
+  enqueueDelivery,
+  subscribedEvents,
+} from '../outbound-webhooks/outbound-webhooks.service.ts';
 import { type ResultEvent, resultEventChecker } from './result-event.schemas.ts';
 
 const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -60,8 +71,17 @@ export function labelsOf(event: ResultEvent): string[] {
   return [...new Set(labels)];
 }
 
-async function store(em: EntityManager, tenantId: string, event: ResultEvent): Promise<boolean> {
+interface Stored {
+  fresh: boolean;
+  payloads: OutboundPayload[];
+}
+
+async function store(em: EntityManager, keys: TenantKeys, event: ResultEvent): Promise<Stored> {
   const { messageId, conversationId } = event;
+  const tenantId = keys.tenant;
+  const payloads: OutboundPayload[] = [];
+  const occurredAt = Number.isNaN(Date.parse(event.processedAt)) ? new Date() : new Date(event.processedAt);
+  const { emailIndex, phoneIndex } = sealContact(keys, event.entities);
   const message = await em.findOne(Message, { id: messageId, tenantId });
   if (!message || message.conversationId !== conversationId)
     throw new UnknownMessage(`no message "${messageId}" in conversation "${conversationId}"`);
@@ -75,15 +95,34 @@ async function store(em: EntityManager, tenantId: string, event: ResultEvent): P
       intent: event.intent.label,
       sentiment: event.sentiment,
       labels: labelsOf(event),
-      entities: event.entities,
+      entities: sealEntities(keys, event.entities),
       reply: event.reply ?? null,
       tokens: event.tokens.totalTokens,
+      emailIndex,
+      phoneIndex,
     },
     ['tenantId', 'messageId'],
   );
   if (event.reply) {
     const reply = { tenantId, conversationId, author: 'agent' as const, body: event.reply, sender: null };
-    await insertOnce(em, Message, { id: derivedId('reply', messageId), ...reply }, ['id']);
+    const replyId = derivedId('reply', messageId);
+    if (await insertOnce(em, Message, { id: replyId, ...reply }, ['id'])) {
+      payloads.push({
+        id: deliveryId(tenantId, 'reply.sent', messageId),
+        type: 'reply.sent',
+        tenant: tenantId,
+        occurredAt: occurredAt.toISOString(),
+        data: {
+          messageId: replyId,
+          inReplyTo: messageId,
+          conversationId,
+          text: event.reply,
+          intent: event.intent.label,
+          sentiment: event.sentiment,
+          labels: labelsOf(event),
+        },
+      });
+    }
   }
   const { lead, entities } = event;
   if (lead && lead.temperature !== 'none') {
@@ -95,10 +134,28 @@ async function store(em: EntityManager, tenantId: string, event: ResultEvent): P
       interest: entities.interest ?? null,
     };
     const score = Math.round(lead.score);
-    const row = { tenantId, conversationId, messageId, score, temperature: lead.temperature, ...found };
-    await insertOnce(em, Lead, row, ['tenantId', 'messageId']);
+    const id = derivedId('lead', tenantId, messageId);
+    const { temperature } = lead;
+    const row = {
+      id,
+      tenantId,
+      conversationId,
+      messageId,
+      score,
+      temperature,
+      ...found,
+      ...sealContact(keys, found),
+    };
+    if (await insertOnce(em, Lead, row, ['tenantId', 'messageId'])) {
+      payloads.push({
+        id: deliveryId(tenantId, 'lead.created', messageId),
+        type: 'lead.created',
+        tenant: tenantId,
+        occurredAt: occurredAt.toISOString(),
+        data: { leadId: id, conversationId, messageId, score, temperature, ...found },
+      });
+    }
   }
-  const occurredAt = Number.isNaN(Date.parse(event.processedAt)) ? new Date() : new Date(event.processedAt);
   const usage = [
     { kind: 'conversation' as const, quantity: 1, sourceId: conversationId },
     { kind: 'message' as const, quantity: 1, sourceId: messageId },
@@ -107,22 +164,38 @@ async function store(em: EntityManager, tenantId: string, event: ResultEvent): P
   for (const record of usage) {
     await insertOnce(em, UsageRecord, { tenantId, occurredAt, ...record }, ['tenantId', 'kind', 'sourceId']);
   }
-  return fresh;
+  const subscribed = payloads.length > 0 ? await subscribedEvents(em, tenantId) : [];
+  const due = payloads.filter((payload) => subscribed.includes(payload.type));
+  for (const payload of due) await enqueueDelivery(em, keys, payload);
+  return { fresh, payloads: due };
 }
 
-export function createEventsIngest({ root, hub }: { root: EntityManager; hub: ConversationHub }) {
+export interface EventsIngestDeps {
+  root: EntityManager;
+  hub: ConversationHub;
+  pii: Pii;
+  /** Called after a transaction put deliveries in the outbox (the delivery worker's `wake`). */
+  onEnqueued?: () => void;
+}
+
+export function createEventsIngest({ root, hub, pii, onEnqueued }: EventsIngestDeps) {
   return {
     /**
      * Stores the event of `record` once. Throws DomainError `unprocessable` (retrying cannot help)
      * for an event that is malformed or of another tenant, UnknownMessage for a message not stored
-     * (yet), and `dependency_unavailable` (retriable) when the database cannot be reached.
+     * (yet), and `dependency_unavailable` (retriable) when the database or Vault cannot be reached.
      */
     async ingest(record: EventRecord): Promise<'stored' | 'duplicate'> {
       const { tenantId, event } = parseResultEvent(record);
       try {
-        const stored = await withTenantScope(root, tenantId, async (em) =>
-          (await store(em, tenantId, event)) ? resultOfMessage(em, tenantId, event.messageId) : undefined,
-        );
+        // The key first: when Vault is down nothing is written and the consumer retries the event.
+        const keys = await pii.keysFor(tenantId);
+        const { stored, payloads } = await withTenantScope(root, tenantId, async (em) => {
+          const { fresh, payloads } = await store(em, keys, event);
+          const view = fresh ? await resultOfMessage(em, tenantId, event.messageId, pii) : undefined;
+          return { stored: view, payloads };
+        });
+        if (payloads.length > 0) onEnqueued?.();
         if (!stored) return 'duplicate';
         hub.publish(tenantId, event.conversationId, stored);
         return 'stored';

@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger, topicNames } from '@agentplane/shared';
 import { eventually, testbedEnv, uniqueName, withoutTestbed } from '@agentplane/shared/testing';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { Kafka, logLevel } from 'kafkajs';
+import { startTcpRelay, type TcpRelay } from '../../../../e2e/helpers/tcp-relay.ts';
+import { isSealed } from '../../crypto/envelope.ts';
+import type { Pii } from '../../crypto/pii.ts';
+import { bedPii } from '../../crypto/testing.ts';
+import { createOrm } from '../../db/orm.ts';
 import { type EventsConsumer, startEventsConsumer } from '../../messaging/events-consumer.ts';
 import { buildTestApp, onboardTenant, recordingBus, type TestApp } from '../../testing/app.ts';
 import { createTestDatabase, type TestDatabase } from '../../testing/database.ts';
@@ -67,6 +73,9 @@ describe('events in: result events through Kafka into PostgreSQL, GET and SSE', 
   let db: TestDatabase;
   let t: TestApp;
   let replica: TestApp;
+  let relay: TcpRelay;
+  let pii: Pii;
+  let keysOrm: MikroORM;
   let consumer: EventsConsumer;
   let owner: Awaited<ReturnType<typeof onboardTenant>>;
   let base: string;
@@ -113,9 +122,13 @@ describe('events in: result events through Kafka into PostgreSQL, GET and SSE', 
     });
     db = await createTestDatabase();
     const eventStreams = { heartbeatMs: 300, catchUpMs: 500 };
-    t = await buildTestApp(db, { bus, hub, eventStreams });
+    // The ingest reaches Vault through a relay the Vault test cuts; keys are kept briefly.
+    relay = await startTcpRelay(testbedEnv('VAULT_ADDR'));
+    keysOrm = await createOrm({ clientUrl: db.clientUrl, dbName: db.dbName, poolMax: 2 });
+    pii = await bedPii(keysOrm.em, { addr: relay.url, ttlMs: 300 });
+    t = await buildTestApp(db, { bus, hub, eventStreams, pii: await bedPii(keysOrm.em) });
     // Another replica: its own hub, so it sees results only by catching up from PostgreSQL.
-    replica = await buildTestApp(db, { eventStreams });
+    replica = await buildTestApp(db, { eventStreams, pii: await bedPii(keysOrm.em) });
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     await replica.app.listen({ host: '127.0.0.1', port: 0 });
     owner = await onboardTenant(t, acme, 'pro');
@@ -128,7 +141,7 @@ describe('events in: result events through Kafka into PostgreSQL, GET and SSE', 
       await inject('POST', `/v1/tenants/${acme}/conversations`, { agentInstance: 'support' })
     ).json().id;
     base = `/v1/tenants/${acme}/conversations/${conversation}`;
-    const ingest = createEventsIngest({ root: t.orm.em, hub });
+    const ingest = createEventsIngest({ root: t.orm.em, hub, pii });
     consumer = await startEventsConsumer({
       brokers,
       groupId: uniqueName('cp-events'),
@@ -148,6 +161,8 @@ describe('events in: result events through Kafka into PostgreSQL, GET and SSE', 
     await consumer?.stop();
     await replica?.app.close();
     await t?.app.close();
+    await keysOrm?.close(true);
+    await relay?.close();
     await db?.drop();
     await producer.disconnect();
     await admin.deleteTopics({ topics }).catch(() => {});
@@ -333,5 +348,73 @@ describe('events in: result events through Kafka into PostgreSQL, GET and SSE', 
       { what: "the new tenant's result", timeoutMs: 60_000 },
     );
     assert.equal(results[0]?.reply, 'Welcome!');
+  });
+  it('stores email and phone sealed, shows them in plaintext, and finds a lead by blind index', async () => {
+    const messageId = await postMessage(acme, conversation, 'Call me');
+    const entities = { name: 'Rui', email: 'Rui.Costa@Example.com', phone: '+351 912 345 678' };
+    await publish(acme, resultEvent(acme, conversation, messageId, { entities, reply: 'Will do.' }));
+    const shown = await eventually(
+      async () => {
+        const res = await inject('GET', `/v1/tenants/${acme}/leads?email=rui.costa@example.com`);
+        const items: { email: string; phone: string; messageId: string }[] = res.json().items;
+        return items.length === 1 && items[0];
+      },
+      { what: 'the lead, found by its email in another case' },
+    );
+    assert.equal(shown.messageId, messageId);
+    assert.equal(shown.email, 'Rui.Costa@Example.com');
+    assert.equal(shown.phone, '+351 912 345 678');
+    const byPhone = (await inject('GET', `/v1/tenants/${acme}/leads?phone=00351912345678`)).json().items;
+    assert.deepEqual(
+      byPhone.map((l: { messageId: string }) => l.messageId),
+      [messageId],
+    );
+    const result = (await inject('GET', base))
+      .json()
+      .results.find((r: { messageId: string }) => r.messageId === messageId);
+    assert.deepEqual(result.entities, entities);
+
+    // The rows as PostgreSQL holds them: no address, no number, only sealed values and indexes.
+    const em = t.orm.em.fork();
+    const [lead] = await em.execute<Record<string, string>[]>(
+      'select email, phone, email_index, phone_index from leads where tenant_id = ? and message_id = ?',
+      [acme, messageId],
+    );
+    const [stored] = await em.execute<{ entities: Record<string, string>; email_index: string }[]>(
+      'select entities, email_index from results where tenant_id = ? and message_id = ?',
+      [acme, messageId],
+    );
+    const raw = JSON.stringify([lead, stored]);
+    for (const plain of ['Rui.Costa', 'rui.costa', 'Example.com', '912 345', '912345678']) {
+      assert.ok(!raw.includes(plain), `the raw rows hold ${plain}`);
+    }
+    assert.ok(isSealed(lead?.email) && isSealed(lead?.phone) && isSealed(stored?.entities.email));
+    assert.equal(stored?.entities.name, 'Rui', 'other entities stay readable');
+    assert.deepEqual(await pii.endUserLookup(acme, { email: 'RUI.COSTA@example.com' }), {
+      emailIndex: lead?.email_index,
+    });
+    assert.equal(stored?.email_index, lead?.email_index);
+  });
+
+  it('an event that arrives while Vault is unreachable waits, uncommitted, and is stored once it is back', async () => {
+    const results = await count('results');
+    const deadLetters = () => bus.records.filter((r) => r.topic === topicNames.deadLetter(acme)).length;
+    const letters = deadLetters();
+    const messageId = await postMessage(acme, conversation, 'Anyone there?');
+    await relay.cut();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 400)); // the cached key expires (ttl 300 ms)
+      await publish(acme, resultEvent(acme, conversation, messageId, { reply: 'Here!' }));
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      assert.equal(await count('results'), results, 'nothing stored without the key');
+      assert.equal(deadLetters(), letters, 'not dead-lettered');
+    } finally {
+      await relay.restore();
+    }
+    await eventually(
+      async () => (await count('results', 'tenant_id = ? and message_id = ?', [acme, messageId])) === 1,
+      { what: 'the event stored after Vault came back', timeoutMs: 30_000 },
+    );
+    assert.equal(deadLetters(), letters);
   });
 });

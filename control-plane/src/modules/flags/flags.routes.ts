@@ -1,8 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { FastifyError, FastifyRequest } from 'fastify';
+import { DomainError } from '../../errors.ts';
+import { errorHandler } from '../../http/error-handler.ts';
 import { errorResponses, TenantParams } from '../../http/schemas.ts';
+import { principalOf } from '../../plugins/auth.ts';
 import { emOf } from '../../plugins/infra/orm.ts';
 import {
+  FlagOverrideBody,
+  FlagOverrideView,
+  FlagParams,
   OfrepBulk,
   OfrepFailure,
   OfrepKeyParams,
@@ -21,6 +28,45 @@ export const flagsRoutes: FastifyPluginAsyncTypebox<{ service: FlagsService }> =
     },
     async (request) => service.forTenant(emOf(request), request.params.t),
   );
+
+  app.put(
+    '/tenants/:t/flags/:key',
+    {
+      config: { action: 'platform:flags' },
+      schema: {
+        tags: ['flags'],
+        summary: 'Overrides a flag for one tenant (platform administrators; audited)',
+        params: FlagParams,
+        body: FlagOverrideBody,
+        response: { 200: FlagOverrideView, ...errorResponses },
+      },
+    },
+    async (request) =>
+      service.setOverride(
+        emOf(request),
+        principalOf(request),
+        request.params.t,
+        request.params.key,
+        request.body.value,
+      ),
+  );
+
+  app.delete(
+    '/tenants/:t/flags/:key',
+    {
+      config: { action: 'platform:flags' },
+      schema: {
+        tags: ['flags'],
+        summary: "Removes a tenant's override: its tier decides again (platform administrators; audited)",
+        params: FlagParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await service.removeOverride(emOf(request), principalOf(request), request.params.t, request.params.key);
+      return reply.status(204).send(null);
+    },
+  );
 };
 
 /** OFREP evaluates for the key's own tenant; a platform administrator names one in `context.tenantId`. */
@@ -32,6 +78,24 @@ function ofrepTenant(request: FastifyRequest): string | undefined {
 
 export const ofrepRoutes: FastifyPluginAsyncTypebox<{ service: FlagsService }> = async (app, { service }) => {
   const config = { action: 'flags:read', tenantOf: ofrepTenant } as const;
+  // OFREP clients read a single flag's failure as { key, errorCode, errorDetails } (400 and 404 are
+  // documented so): a request that fails validation, does not parse or names no tenant that exists
+  // gets that shape, with the spec's codes, not ours.
+  app.setErrorHandler((error, request, reply) => {
+    const key = (request.params as { key?: unknown } | undefined)?.key;
+    const failure = error as FastifyError;
+    const status =
+      error instanceof DomainError ? error.status : failure.validation ? 400 : failure.statusCode;
+    if (typeof key === 'string' && (status === 400 || status === 404)) {
+      const unparsable = failure.code === 'FST_ERR_CTP_INVALID_JSON_BODY';
+      return reply.status(400).send({
+        key,
+        errorCode: unparsable ? 'PARSE_ERROR' : 'INVALID_CONTEXT',
+        errorDetails: failure.message,
+      });
+    }
+    return errorHandler.call(app, error, request, reply);
+  });
   app.post(
     '/evaluate/flags/:key',
     {

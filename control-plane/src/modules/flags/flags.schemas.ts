@@ -3,6 +3,20 @@ import { Strict, TenantId } from '../../http/schemas.ts';
 
 const FlagValue = Type.Union([Type.Boolean(), Type.Number()]);
 
+export const FlagParams = Strict({ t: TenantId, key: Type.String({ minLength: 1, maxLength: 200 }) });
+export const FlagOverrideBody = Strict({
+  value: Type.Union([Type.Boolean(), Type.Integer({ minimum: -1 })], {
+    description: "The tenant's value: a boolean for on/off flags, an integer for limits (-1: unlimited).",
+  }),
+});
+export const FlagOverrideView = Strict({
+  tenant: TenantId,
+  key: Type.String(),
+  value: FlagValue,
+  /** The value the tenant's tier gives when no override is set. */
+  tierValue: FlagValue,
+});
+
 export const TenantFlags = Strict({
   tenant: TenantId,
   tier: Type.String(),

@@ -144,4 +144,69 @@ describe('feature flags and OFREP per tier', { skip: withoutTestbed() }, () => {
     });
     assert.equal(sales.json().code, 'feature_not_in_tier');
   });
+
+  it('a platform administrator overrides a flag for one tenant, audited, and removes it again', async () => {
+    const put = (key: string, value: unknown, headers: Record<string, string> = t.admin) =>
+      t.app.inject({
+        method: 'PUT',
+        url: `/v1/tenants/t-pro/flags/${key}`,
+        headers,
+        payload: { value },
+      });
+    const flagOf = async (key: string) =>
+      (await t.app.inject({ method: 'GET', url: '/v1/tenants/t-pro/flags', headers: keys.pro })).json().flags[
+        key
+      ];
+    const ofrep = async (key: string) =>
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: `/ofrep/v1/evaluate/flags/${key}`,
+          headers: keys.pro,
+          payload: {},
+        })
+      ).json().value;
+
+    const set = await put('custom-prompts', true);
+    assert.equal(set.statusCode, 200, set.body);
+    assert.deepEqual(set.json(), { tenant: 't-pro', key: 'custom-prompts', value: true, tierValue: false });
+    assert.equal((await flagOf('custom-prompts')).value, true);
+    assert.equal(await ofrep('custom-prompts'), true, 'OFREP clients see the override');
+    assert.equal((await put('max-agent-instances', 25)).statusCode, 200);
+    assert.equal((await flagOf('max-agent-instances')).value, 25);
+    // The other tenants of the tier keep the tier's value.
+    const basic = await t.app.inject({
+      method: 'GET',
+      url: '/v1/tenants/t-basic/flags',
+      headers: keys.basic,
+    });
+    assert.equal(basic.json().flags['custom-prompts'].value, false);
+
+    const wrongType = await put('custom-prompts', 3);
+    assert.equal(wrongType.statusCode, 400, wrongType.body);
+    assert.equal(wrongType.json().details.field, 'value');
+    assert.equal((await put('no-such-flag', true)).statusCode, 404);
+    const byTenant = await put('custom-prompts', true, keys.pro);
+    assert.equal(byTenant.statusCode, 403, 'a tenant cannot raise its own flags');
+
+    const removed = await t.app.inject({
+      method: 'DELETE',
+      url: '/v1/tenants/t-pro/flags/custom-prompts',
+      headers: t.admin,
+    });
+    assert.equal(removed.statusCode, 204, removed.body);
+    assert.equal((await flagOf('custom-prompts')).value, false, 'the tier decides again');
+    const again = await t.app.inject({
+      method: 'DELETE',
+      url: '/v1/tenants/t-pro/flags/custom-prompts',
+      headers: t.admin,
+    });
+    assert.equal(again.statusCode, 404);
+
+    const audit = await t.app.inject({ method: 'GET', url: '/v1/tenants/t-pro/audit', headers: t.admin });
+    const actions = (audit.json().items as Array<{ action: string; target: string }>)
+      .filter((event) => event.target === 'flag/custom-prompts')
+      .map((event) => event.action);
+    assert.deepEqual(actions.sort(), ['flag.overridden', 'flag.override-removed']);
+  });
 });

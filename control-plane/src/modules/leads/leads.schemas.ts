@@ -8,6 +8,16 @@ export const LeadsQuery = Strict({
   minScore: Type.Optional(
     Type.Integer({ minimum: 0, maximum: 100, description: 'Only leads scoring at least this.' }),
   ),
+  email: Type.Optional(
+    Type.String({ minLength: 3, maxLength: 320, description: 'Only leads with this email (any case).' }),
+  ),
+  phone: Type.Optional(
+    Type.String({
+      minLength: 3,
+      maxLength: 40,
+      description: 'Only leads with this phone (spaces, dashes and a 00 prefix ignored).',
+    }),
+  ),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
 });
 export type LeadsQuery = Static<typeof LeadsQuery>;

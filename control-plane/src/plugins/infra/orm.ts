@@ -4,7 +4,9 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { Tenant } from '../../db/entities.ts';
 import { openTenantScope } from '../../db/tenant-scope.ts';
+import { notFound } from '../../errors.ts';
 import { toDomainError } from '../../http/error-handler.ts';
 
 declare module 'fastify' {
@@ -24,7 +26,11 @@ async function endScope(request: FastifyRequest, commit: boolean): Promise<void>
   const em = request.em;
   if (!em?.isInTransaction()) return;
   if (commit) await em.commit();
-  else await em.rollback();
+  else {
+    // A failed rollback means the connection is gone, and the server rolled the transaction back
+    // with it; throwing here would replace the request's own answer (a 503) with a bare 500.
+    await em.rollback().catch((error: unknown) => request.log.warn({ err: error }, 'rollback failed'));
+  }
 }
 
 async function ormPlugin(app: FastifyInstance, { orm }: { orm: MikroORM }) {
@@ -39,6 +45,15 @@ async function ormPlugin(app: FastifyInstance, { orm }: { orm: MikroORM }) {
     } catch (error) {
       throw toDomainError(error) ?? error;
     }
+    // A key's tenant exists (it was checked with the key); the platform administrator can name any,
+    // and a tenant that is not there is a 404 on every route, not a foreign-key failure in a write.
+    // (Routes that name their tenant otherwise, like creating one, check for themselves.)
+    if (
+      !tenantOf &&
+      request.principal?.kind === 'platform-admin' &&
+      !(await request.em.findOne(Tenant, { id: tenant }))
+    )
+      throw notFound('tenant', tenant);
   });
   app.addHook('onSend', async (request, reply, payload) => {
     await endScope(request, reply.statusCode < 400);
