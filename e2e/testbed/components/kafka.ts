@@ -5,14 +5,31 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { BedContext } from '../context.ts';
 import { freePort } from '../ports.ts';
-import { startService, waitUntilReady } from '../processes.ts';
+import { type RunningService, startService, stopService, waitUntilReady } from '../processes.ts';
 
 /**
  * Starts a single Kafka 3.9 node in KRaft mode (broker and controller in one JVM) on loopback.
  * Returns the bootstrap address once kafkajs can describe the cluster.
  */
 export async function startKafka(ctx: BedContext): Promise<string> {
-  const dir = join(ctx.runDir, 'kafka');
+  const node = await prepareKafkaNode(ctx, 'kafka');
+  ctx.track(await node.start());
+  return node.brokers;
+}
+
+export interface KafkaNode {
+  /** `127.0.0.1:<port>`: the same across restarts. */
+  brokers: string;
+  /** Starts the JVM on the node's data and ports; resolves once the broker answers. */
+  start(): Promise<RunningService>;
+}
+
+/**
+ * A Kafka node whose storage is formatted and whose ports are fixed, so that it can be started,
+ * stopped and started again on the same data (the chaos suites restart a broker under load).
+ */
+export async function prepareKafkaNode(ctx: BedContext, name: string): Promise<KafkaNode> {
+  const dir = join(ctx.runDir, name);
   mkdirSync(dir, { recursive: true });
   const [brokerPort, controllerPort] = [await freePort(), await freePort()];
   const properties = join(dir, 'server.properties');
@@ -22,8 +39,10 @@ export async function startKafka(ctx: BedContext): Promise<string> {
 
   const classpath = `${join(ctx.components.kafka, 'libs')}/*`;
   const jvm = ['-cp', classpath, `-Dlog4j.configuration=file:${log4j}`, '-Djava.awt.headless=true'];
-  // A KRaft cluster id is 16 random bytes in URL-safe base64, which saves a JVM start.
-  const clusterId = randomBytes(16).toString('base64url');
+  // A KRaft cluster id is 16 random bytes in URL-safe base64, which saves a JVM start. One that
+  // starts with '-' is read as an option by the storage tool (1 start in 64 failed so).
+  let clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
   await runJava([
     ...jvm,
     'kafka.tools.StorageTool',
@@ -34,29 +53,39 @@ export async function startKafka(ctx: BedContext): Promise<string> {
     properties,
     '--ignore-formatted',
   ]);
-
-  const service = startService({
-    name: 'kafka',
-    command: 'java',
-    args: ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', ...jvm, 'kafka.Kafka', properties],
-    logFile: join(ctx.logsDir, 'kafka.log'),
-  });
-  ctx.track(service);
   const brokers = `127.0.0.1:${brokerPort}`;
-  const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
-  try {
-    await waitUntilReady(
-      service,
-      async () => {
-        await admin.connect();
-        return (await admin.describeCluster()).brokers.length > 0;
-      },
-      90_000,
-    );
-  } finally {
-    await admin.disconnect();
-  }
-  return brokers;
+  return {
+    brokers,
+    async start() {
+      const service = startService({
+        name,
+        command: 'java',
+        args: ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', ...jvm, 'kafka.Kafka', properties],
+        logFile: join(ctx.logsDir, `${name}.log`),
+      });
+      const admin = new Kafka({
+        brokers: [brokers],
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 0 },
+      }).admin();
+      try {
+        await waitUntilReady(
+          service,
+          async () => {
+            await admin.connect();
+            return (await admin.describeCluster()).brokers.length > 0;
+          },
+          90_000,
+        );
+      } catch (error) {
+        await stopService(service.pid);
+        throw error;
+      } finally {
+        await admin.disconnect();
+      }
+      return service;
+    },
+  };
 }
 
 function serverProperties(dataDir: string, brokerPort: number, controllerPort: number): string {
