@@ -43,6 +43,7 @@ import { outboundWebhooksRoutes } from './modules/outbound-webhooks/outbound-web
 import { createOutboundWebhooksService } from './modules/outbound-webhooks/outbound-webhooks.service.ts';
 import { placementsRoutes } from './modules/placements/placements.routes.ts';
 import { createPlacementsService } from './modules/placements/placements.service.ts';
+import { createTenantDeletion } from './modules/tenants/tenant-deletion.ts';
 import { tenantsRoutes } from './modules/tenants/tenants.routes.ts';
 import { createTenantsService } from './modules/tenants/tenants.service.ts';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
@@ -175,6 +176,13 @@ export async function app(instance: FastifyInstance, deps: AppDependencies) {
   await instance.register(tenantsRoutes, {
     prefix: '/v1',
     service: createTenantsService({ writer, audit, ...(clusterHub ? { placements } : {}) }),
+    deletion: createTenantDeletion({
+      root: deps.orm.em,
+      writer,
+      audit,
+      pii: deps.pii,
+      index: deps.knowledge,
+    }),
   });
   await instance.register(clustersRoutes, {
     prefix: '/v1',

@@ -143,7 +143,10 @@ describe('schema fuzzing of the whole OpenAPI document', { skip: withoutTestbed(
   it('answers every generated request without a 5xx and with errors in the documented shape', async () => {
     const docs = await world.t.app.inject({ method: 'GET', url: '/docs/json' });
     assert.equal(docs.statusCode, 200);
-    const { operations, resolve } = operationsOf(docs.json());
+    const { operations: all, resolve } = operationsOf(docs.json());
+    // Deleting a tenant ends every later request for it: that operation goes last.
+    const deletesTenant = (o: Operation) => o.method === 'DELETE' && o.path === '/v1/tenants/{t}';
+    const operations = [...all.filter((o) => !deletesTenant(o)), ...all.filter(deletesTenant)];
     assert.ok(operations.length >= 40, `expected the whole API, found ${operations.length} operations`);
     const statuses: Record<number, number> = {};
     let requests = 0;

@@ -1,10 +1,16 @@
 // The API's ResourceWriter when the control plane is a hub: a write goes to the member the tenant
 // is placed on, at once, so the caller learns of a refusal (no home yet, a conflict, a member down)
 // in the answer. The hub's reconcile then keeps it there.
-import type { AgentInstanceSpec, TenantSpec } from '@agentplane/crds';
+import type { AgentInstanceSpec, Tenant, TenantSpec } from '@agentplane/crds';
 import { apiVersion } from '@agentplane/crds';
+import { isNotFound, resourcePath } from '@agentplane/operator/kube';
 import { DomainError, dependencyUnavailable } from '../errors.ts';
-import type { ResourceWriter } from '../kube/resource-writer.ts';
+import {
+  eraseVaultData,
+  type ResourceWriter,
+  removalOf,
+  type TenantRemoval,
+} from '../kube/resource-writer.ts';
 import { type HubObject, hubFieldManager, hubLabels } from './desired.ts';
 import type { Hub } from './hub.ts';
 import type { Member } from './member.ts';
@@ -41,6 +47,72 @@ export async function applyOnMember(member: Member, object: HubObject): Promise<
     throw new DomainError('conflict', `member cluster ${member.name} refused: ${outcome.message}`, {
       details: { cluster: member.name, managers: outcome.by },
     });
+}
+
+/**
+ * The members holding the tenant's Tenant: where it is placed (and a migration's peer) while the
+ * placement exists, and every member whose cache still shows it (the placement goes with the
+ * tenant's rows, so a repeated deletion finds it there).
+ */
+async function membersHolding(hub: Hub, tenant: string): Promise<string[]> {
+  const placement = await withPlatformScope(hub.root, (em) => findPlacement(em, tenant));
+  const placed = placement
+    ? [placement.cluster, ...(placement.migrationPeer ? [placement.migrationPeer] : [])]
+    : [];
+  const cached = hub.members().flatMap((member) => (member.tenants.get(tenant) ? [member.name] : []));
+  return [...new Set([...placed, ...cached])];
+}
+
+async function tenantOn(member: Member, name: string): Promise<Tenant | undefined> {
+  try {
+    const type = await member.client.discover(apiVersion, 'Tenant');
+    return await member.client.request<Tenant>({ method: 'GET', path: resourcePath(type, { name }) });
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw dependencyUnavailable(`member cluster ${member.name}`, error);
+  }
+}
+
+/** Deletes (or, with `erase` false, only reads) the Tenant on one member. */
+async function removeTenantOn(member: Member, name: string, erase: boolean): Promise<TenantRemoval> {
+  const live = await tenantOn(member, name);
+  if (!live || !erase) return removalOf(live, false);
+  const type = await member.client.discover(apiVersion, 'Tenant');
+  const path = resourcePath(type, { name });
+  try {
+    if (!live.spec.secrets?.deleteOnTenantDeletion)
+      await member.client.request({
+        method: 'PATCH',
+        path,
+        body: eraseVaultData,
+        contentType: 'application/merge-patch+json',
+      });
+    if (!live.metadata.deletionTimestamp)
+      await removeObject(member, { apiVersion, kind: 'Tenant', metadata: { name } });
+  } catch (error) {
+    if (!isNotFound(error)) throw dependencyUnavailable(`member cluster ${member.name}`, error);
+  }
+  return removalOf(await tenantOn(member, name), true);
+}
+
+/** One removal state over several members: present while any holds it. */
+function combined(removals: Array<TenantRemoval & { cluster: string }>): TenantRemoval {
+  const present = removals.filter((r) => r.present);
+  return {
+    deleteRequested: removals.some((r) => r.deleteRequested),
+    present: present.length > 0,
+    phase: present[0]?.phase ?? null,
+    finalizers: [...new Set(present.flatMap((r) => r.finalizers))],
+    remaining: present.flatMap((r) => r.remaining.map((item) => `${r.cluster}: ${item}`)),
+    clusters: removals.map((r) => r.cluster),
+  };
+}
+
+async function tenantRemovalOnMembers(hub: Hub, name: string, erase: boolean): Promise<TenantRemoval> {
+  const removals: Array<TenantRemoval & { cluster: string }> = [];
+  for (const cluster of await membersHolding(hub, name))
+    removals.push({ ...(await removeTenantOn(reachable(hub, cluster), name, erase)), cluster });
+  return combined(removals);
 }
 
 export function createHubWriter(hub: Hub): ResourceWriter {
@@ -94,5 +166,9 @@ export function createHubWriter(hub: Hub): ResourceWriter {
         });
       }
     },
+    // The caller deletes the tenant's rows first (uncommitted): the hub's reconcile, which reads
+    // them FOR SHARE, then waits and finds nothing to re-create once the Tenant is gone.
+    deleteTenant: (name: string) => tenantRemovalOnMembers(hub, name, true),
+    tenantRemoval: (name: string) => tenantRemovalOnMembers(hub, name, false),
   };
 }

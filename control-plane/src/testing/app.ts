@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { type AppDependencies, buildApp, type RateLimits } from '../app.ts';
 import { createOrm } from '../db/orm.ts';
 import { createFlagEvaluator } from '../flags/evaluator.ts';
-import type { ResourceWriter } from '../kube/resource-writer.ts';
+import { type ResourceWriter, removalOf } from '../kube/resource-writer.ts';
 import type { InboundBus, InboundRecord } from '../messaging/inbound-bus.ts';
 import type { ConversationHub } from '../modules/conversations/conversation-hub.ts';
 import type { ChannelSecrets } from '../vault/channel-secrets.ts';
@@ -18,7 +18,7 @@ export function recordingBus(): InboundBus & { records: InboundRecord[] } {
 }
 
 export interface WriterCall {
-  op: 'applyTenant' | 'applyAgentInstance' | 'deleteAgentInstance';
+  op: 'applyTenant' | 'applyAgentInstance' | 'deleteAgentInstance' | 'deleteTenant';
   args: unknown[];
 }
 
@@ -33,6 +33,12 @@ export function recordingWriter(): ResourceWriter & { calls: WriterCall[] } {
     applyTenant: record('applyTenant'),
     applyAgentInstance: record('applyAgentInstance'),
     deleteAgentInstance: record('deleteAgentInstance'),
+    // As a cluster without an operator: the Tenant is gone at once.
+    deleteTenant: async (...args) => {
+      calls.push({ op: 'deleteTenant', args });
+      return removalOf(undefined, true);
+    },
+    tenantRemoval: async () => removalOf(undefined, false),
   };
 }
 
