@@ -198,9 +198,20 @@ async function main() {
       loadAverage: loadavg().map((value) => Number(value.toFixed(2))),
       node: process.version,
     };
+    // The API runs in this process (the load worker thread is inside it too, but ended by now).
+    const rssBytes = process.memoryUsage().rss;
     if (values.json) {
       console.log(
-        JSON.stringify({ bench: 'control-plane', duration, connections, warmup, machine, results, ratios }),
+        JSON.stringify({
+          bench: 'control-plane',
+          duration,
+          connections,
+          warmup,
+          machine,
+          results,
+          ratios,
+          rssBytes,
+        }),
       );
     } else {
       console.log(
@@ -216,6 +227,7 @@ async function main() {
         );
       }
       console.log(`ratio API / bare Fastify: GET ${ratios.get.toFixed(3)}, POST ${ratios.post.toFixed(3)}`);
+      console.log(`RSS of this process (API and bare routes): ${(rssBytes / 2 ** 20).toFixed(0)} MiB`);
     }
   } finally {
     await bare.close();

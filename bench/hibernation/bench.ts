@@ -1,6 +1,7 @@
 // bench/hibernation: wake-to-first-reply of a hibernated tenant on the test bed (prints figures; not a test).
 //
-//   source .testbed/env && node bench/hibernation/bench.ts [--rounds 3 --idle 5s --poll 1s --poll-topics 200]
+//   source .testbed/env && node bench/hibernation/bench.ts [--rounds 3 --idle 5s --poll 1s --poll-topics 200] [--json]
+// `--json` also prints the figures as one JSON line at the end (bench/all.ts reads it).
 //   npm run bench:hibernation
 //
 // A basic tenant with one agent and a short idle window hibernates; a message is produced to its
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     idle: { type: 'string', default: '5s' },
     poll: { type: 'string', default: '1s' },
     'poll-topics': { type: 'string', default: '200' },
+    json: { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -66,9 +68,10 @@ process.on('exit', () => {
   release();
 });
 await installCrds();
+const operatorPort = await freePort();
 const operator = startOperator({
   KUBECONFIG: await operatorKubeconfig(),
-  OPERATOR_HTTP_ADDRESS: `127.0.0.1:${await freePort()}`,
+  OPERATOR_HTTP_ADDRESS: `127.0.0.1:${operatorPort}`,
   OPERATOR_HIBERNATION_POLL: values.poll as string,
   OPERATOR_HIBERNATION_IDLE: '1h',
   LOG_LEVEL: 'warn',
@@ -276,6 +279,15 @@ wake-to-first-reply, median of ${rounds} round(s), poll ${values.poll}, from the
 console.log(
   `$ kubectl get tenant ${tenant} -o wide\n${await kubectlOk(['get', 'tenant', tenant, '-o', 'wide'])}`,
 );
+// Resident memory of the awake runtime and of the operator, from their own /metrics.
+const rssOf = (port: number | undefined) =>
+  fetch(`http://127.0.0.1:${port}/metrics`)
+    .then((r) => r.text())
+    .then((text) =>
+      Number(/^process_resident_memory_bytes(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? Number.NaN),
+    )
+    .catch(() => Number.NaN);
+const rssBytes = { runtime: await rssOf(runtime.port), operator: await rssOf(operatorPort) };
 kubeletStopped = true;
 await kubelet;
 if (runtime.child) {
@@ -292,6 +304,7 @@ await Promise.all([reader.disconnect(), producer.disconnect()]);
 
 // The cost of one poll: end offsets of N inbound topics, batched vs kafkajs's per-topic call.
 const n = Number(values['poll-topics']);
+let poll: { topics: number; batchedMs: number; perTopicMs: number } | undefined;
 if (n > 0) {
   const prefix = `agentplane.bench-poll-${randomBytes(3).toString('hex')}`;
   const topics = Array.from({ length: n }, (_, i) => `${prefix}.agent.a${i}.inbound`);
@@ -333,6 +346,7 @@ if (n > 0) {
   batched (one Metadata + one ListOffsets per broker)  ${ms(batched[2] ?? Number.NaN)} (median of 5)
   kafkajs fetchTopicOffsets per topic, 8 at a time     ${ms(perTopic)} (${2 * n} ListOffsets requests)
 `);
+  poll = { topics: n, batchedMs: batched[2] ?? Number.NaN, perTopicMs: perTopic };
   await offsets.close();
   for (let i = 0; i < n; i += 100) await admin.deleteTopics({ topics: topics.slice(i, i + 100) });
 }
@@ -340,6 +354,23 @@ await admin.disconnect();
 
 const code = await operator.stop();
 if (code !== 0) console.error(`operator exited with ${code}\n${operator.output().slice(-2000)}`);
+if (values.json) {
+  const figures = {
+    bench: 'hibernation',
+    rounds,
+    pollInterval: values.poll,
+    wakeMs: {
+      decision: median((r) => r.decision),
+      scaled: median((r) => r.scaled),
+      runtimeReady: median((r) => r.runtimeReady),
+      firstReply: median((r) => r.reply),
+      firstReplyAll: results.map((r) => r.reply),
+    },
+    rssBytes,
+    poll,
+  };
+  console.log(JSON.stringify(figures));
+}
 process.exit(0);
 
 function ms(value: number): string {

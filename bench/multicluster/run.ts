@@ -3,7 +3,8 @@
 // watch caches see it, placement decisions per second (through the API, and of the pure decision),
 // where the tenants landed, and the hub's watch memory per member.
 //
-//   source .testbed/env && node --expose-gc bench/multicluster/run.ts [--tenants 300] [--concurrency 8]
+//   source .testbed/env && node --expose-gc bench/multicluster/run.ts [--tenants 300] [--concurrency 8] [--json]
+// `--json` also prints the figures as one JSON line at the end (bench/all.ts reads it).
 // (or: node e2e/testbed/cli.ts run -- node --expose-gc bench/multicluster/run.ts, with a bed of its own)
 import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,7 +19,11 @@ import {
 import { registration, startBed } from '../../e2e/specs/multicluster/fixture.ts';
 
 const { values } = parseArgs({
-  options: { tenants: { type: 'string', default: '300' }, concurrency: { type: 'string', default: '8' } },
+  options: {
+    tenants: { type: 'string', default: '300' },
+    concurrency: { type: 'string', default: '8' },
+    json: { type: 'boolean', default: false },
+  },
 });
 const count = Number(values.tenants);
 const concurrency = Number(values.concurrency);
@@ -113,12 +118,24 @@ try {
   // Watch memory: the hub's two informers for one member, measured alone in a quiet child process
   // (this one is busy reconciling), with that member's objects.
   const memory: string[] = [];
+  const watchMemoryPerMember: Array<{
+    member: string;
+    objects: number;
+    heapBytes: number;
+    jsonBytes: number;
+  }> = [];
   for (const member of bed.members) {
     const child = spawnSync(process.execPath, ['--expose-gc', watchMemory, member.cluster.kubeconfig], {
       encoding: 'utf8',
     });
     if (child.status !== 0) throw new Error(`watch-memory: ${child.stderr}`);
     const { objects, heapBytes, jsonBytes } = JSON.parse(child.stdout) as Record<string, number>;
+    watchMemoryPerMember.push({
+      member: member.name,
+      objects: objects ?? 0,
+      heapBytes: heapBytes ?? 0,
+      jsonBytes: jsonBytes ?? 0,
+    });
     memory.push(
       `${member.name}: ${mib(heapBytes ?? 0)} heap for ${objects} objects (${mib(jsonBytes ?? 0)} as JSON)`,
     );
@@ -145,7 +162,26 @@ try {
   console.log('  watch memory per member');
   for (const line of memory) console.log(`    ${line}`);
   const collected = globalThis.gc ? '' : ' (not collected first: run with --expose-gc)';
-  console.log(`  hub process heap now       ${mib(heapUsed())}${collected}`);
+  const hubHeapBytes = heapUsed();
+  console.log(`  hub process heap now       ${mib(hubHeapBytes)}${collected}`);
+  if (values.json) {
+    const figures = {
+      bench: 'multicluster',
+      tenants: count,
+      members: bed.members.length,
+      concurrency,
+      placedSeconds: placedMs / 1000,
+      decisionsPerSecond: count / (placedMs / 1000),
+      postLatencyMs: { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) },
+      pureDecisionsPerSecond: (rounds / pureMs) * 1000,
+      readySeconds: readyMs / 1000,
+      landed: Object.fromEntries(bed.hub.hub.members().map((m) => [m.name, m.tenants.list().length])),
+      watchMemoryPerMember,
+      hubHeapBytes,
+      hubRssBytes: process.memoryUsage().rss,
+    };
+    console.log(JSON.stringify(figures));
+  }
 } finally {
   await bed.close();
 }

@@ -2,12 +2,16 @@
 // print how fast the operator makes them Ready, what it costs in API requests, whether a resync
 // of the unchanged world writes anything (target 0), and the operator's memory at the end.
 //
-//   npm run testbed -- up && source .testbed/env && node bench/operator/run.ts [--tenants 500]
+//   npm run testbed -- up && source .testbed/env && node bench/operator/run.ts [--tenants 500] [--json]
+// `--json` prints the figures as one JSON line instead (bench/all.ts reads it). The bench takes the
+// machine-wide operator lock (one operator on the cluster at a time) unless its parent holds it and
+// says so with AGENTPLANE_OPERATOR_LOCK_HELD=1.
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { installCrds } from '../../e2e/helpers/crds.ts';
 import { testbedEnv } from '../../e2e/helpers/env.ts';
 import { eventually } from '../../e2e/helpers/eventually.ts';
+import { exclusive } from '../../e2e/helpers/exclusive.ts';
 import { operatorKubeconfig, startOperator } from '../../e2e/helpers/operator.ts';
 import { measureResync, operatorCounters } from '../../e2e/helpers/operator-metrics.ts';
 import { freePort } from '../../e2e/testbed/ports.ts';
@@ -16,7 +20,11 @@ import { createInformer } from '../../operator/src/kube/informer.ts';
 import { silentLogger } from '../../shared/src/logger.ts';
 
 const { values } = parseArgs({
-  options: { tenants: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '16' } },
+  options: {
+    tenants: { type: 'string', default: '500' },
+    concurrency: { type: 'string', default: '16' },
+    json: { type: 'boolean', default: false },
+  },
 });
 const count = Number(values.tenants);
 const resyncSeconds = 20;
@@ -24,6 +32,8 @@ const resyncSeconds = 20;
 const kc = new KubeConfig();
 kc.loadFromFile(testbedEnv('KUBECONFIG'));
 const client = createKubeClient(kc);
+const release = process.env.AGENTPLANE_OPERATOR_LOCK_HELD === '1' ? () => {} : await exclusive('operator');
+process.on('exit', () => release());
 await installCrds();
 const port = await freePort();
 const operator = startOperator({
@@ -123,24 +133,25 @@ const pct = (p: number) =>
   latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
 const seconds = (allReady - started) / 1000;
 const reconciles = settled.reconciles - before.reconciles;
-console.log(`tenants (each with one AgentInstance): ${count}`);
-console.log(`created in:                            ${((applyDone - started) / 1000).toFixed(1)} s`);
-console.log(
-  `all Ready after:                       ${seconds.toFixed(1)} s (${(count / seconds).toFixed(1)} tenants/s)`,
-);
-console.log(
-  `apply-to-Ready latency p50 / p99:      ${(pct(50) / 1000).toFixed(2)} s / ${(pct(99) / 1000).toFixed(2)} s`,
-);
-console.log(
-  `reconciles until Ready:                ${reconciles} (${(reconciles / count).toFixed(2)} per tenant+agent)`,
-);
-console.log(
-  `API requests per reconcile:            ${((settled.requests - before.requests) / reconciles).toFixed(2)} (writes ${((settled.writes - before.writes) / reconciles).toFixed(2)})`,
-);
-console.log(
-  `writes during a full resync:           ${resynced.writes - settled.writes} over ${resynced.reconciles - settled.reconciles} reconciles (target 0)`,
-);
-console.log(`operator RSS at the end:               ${(resynced.rss / 1024 / 1024).toFixed(0)} MiB`);
+const figures = {
+  bench: 'operator',
+  tenants: count,
+  createdSeconds: (applyDone - started) / 1000,
+  readySeconds: seconds,
+  tenantsPerSecond: count / seconds,
+  latencySeconds: { p50: pct(50) / 1000, p99: pct(99) / 1000 },
+  reconciles,
+  requestsPerReconcile: (settled.requests - before.requests) / reconciles,
+  writesPerReconcile: (settled.writes - before.writes) / reconciles,
+  resync: {
+    objects: 2 * count,
+    reconciles: resynced.reconciles - settled.reconciles,
+    writes: resynced.writes - settled.writes,
+  },
+  rssBytes: resynced.rss,
+};
+if (values.json) console.log(JSON.stringify(figures));
+else printFigures(figures);
 
 await pool(names, 16, (name) =>
   client.request({ method: 'DELETE', path: `/apis/agentplane.io/v1alpha1/tenants/${name}` }).then(() => {}),
@@ -155,6 +166,27 @@ tenants.stop();
 agents.stop();
 await operator.stop();
 process.exit(0);
+
+function printFigures(f: typeof figures): void {
+  const line = (label: string, value: string) => console.log(`${`${label}:`.padEnd(39)}${value}`);
+  line('tenants (each with one AgentInstance)', String(f.tenants));
+  line('created in', `${f.createdSeconds.toFixed(1)} s`);
+  line('all Ready after', `${f.readySeconds.toFixed(1)} s (${f.tenantsPerSecond.toFixed(1)} tenants/s)`);
+  line(
+    'apply-to-Ready latency p50 / p99',
+    `${f.latencySeconds.p50.toFixed(2)} s / ${f.latencySeconds.p99.toFixed(2)} s`,
+  );
+  line(
+    'reconciles until Ready',
+    `${f.reconciles} (${(f.reconciles / f.tenants).toFixed(2)} per tenant+agent)`,
+  );
+  line(
+    'API requests per reconcile',
+    `${f.requestsPerReconcile.toFixed(2)} (writes ${f.writesPerReconcile.toFixed(2)})`,
+  );
+  line('writes during a full resync', `${f.resync.writes} over ${f.resync.reconciles} reconciles (target 0)`);
+  line('operator RSS at the end', `${(f.rssBytes / 1024 / 1024).toFixed(0)} MiB`);
+}
 
 async function create(path: string, body: unknown): Promise<void> {
   await client.request({ method: 'POST', path, body });
