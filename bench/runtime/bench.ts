@@ -1,5 +1,6 @@
 // Runtime benchmark on the test bed's Kafka (prints figures; not a test).
 //   npm run bench -w runtime [-- --messages 20000 --paced 2000 --rate 500 --rounds 3 --warmup 10000]
+//   [--cpu-prof DIR]   (a V8 CPU profile of each runtime process, to see where its time goes)
 // 1. A bare kafkajs loop (eachBatch → one sendBatch → commit, no processing) and 2. one runtime
 // process (`node runtime/src/main.ts`, fallback path, customer-service agent) each drain the same
 // backlog of inbound messages (throughput), then handle a paced stream (latency from the producer's
@@ -12,7 +13,8 @@
 // The machine is shared (the broker, this process and whatever else runs), so one pair of runs can
 // be off by a factor of two: the two are measured alternately `--rounds` times, each round's ratio
 // pairs runs made close together, and the median round is the figure. The runtime's CPU time per
-// drained message (from its own metrics) shows how much of a slow round was the runtime's own work.
+// drained message (from its own metrics; the kernel's share apart) shows how much of a slow round
+// was the runtime's own work.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -29,6 +31,8 @@ const { values } = parseArgs({
     partitions: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '10000' },
+    // Writes a V8 CPU profile of each runtime process into this directory (node --cpu-prof).
+    'cpu-prof': { type: 'string' },
   },
 });
 const rounds = Number(values.rounds);
@@ -122,8 +126,8 @@ async function reader(topic: string) {
   return { arrivals, waitFor, stop: () => consumer.disconnect() };
 }
 
-/** Seconds of CPU the measured loop has used so far (undefined when it is not measurable apart). */
-type CpuClock = () => Promise<number | undefined>;
+/** Seconds of CPU (all, and in the kernel) the measured loop has used so far (undefined when not measurable apart). */
+type CpuClock = () => Promise<{ total: number; system: number } | undefined>;
 
 async function measure(
   topics: Topics,
@@ -141,8 +145,12 @@ async function measure(
   await read.waitFor('backlog', backlog);
   const throughput = backlog / ((performance.now() - started) / 1000);
   const cpuAfter = await cpu();
-  const cpuUsPerMessage =
-    cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) / backlog) * 1e6;
+  const perMessage = (key: 'total' | 'system') =>
+    cpuBefore === undefined || cpuAfter === undefined
+      ? undefined
+      : ((cpuAfter[key] - cpuBefore[key]) / backlog) * 1e6;
+  const cpuUsPerMessage = perMessage('total');
+  const systemUsPerMessage = perMessage('system');
   const producer = kafka.producer();
   await producer.connect();
   const sent = new Map<string, number>();
@@ -160,7 +168,7 @@ async function measure(
   const latencies = [...sent].map(([id, at]) => (read.arrivals.get(id) ?? at) - at).sort((a, b) => a - b);
   const pct = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-  return { throughput, p50: pct(50), p99: pct(99), cpuUsPerMessage };
+  return { throughput, p50: pct(50), p99: pct(99), cpuUsPerMessage, systemUsPerMessage };
 }
 
 async function bareLoop() {
@@ -198,7 +206,9 @@ async function bareLoop() {
 async function runtimeProcess() {
   const tenant = `bench-rt-${randomBytes(3).toString('hex')}`;
   const topics = await createTopics(tenant);
-  const child = spawn(process.execPath, [new URL('../../runtime/src/main.ts', import.meta.url).pathname], {
+  const profile = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
+  const main = new URL('../../runtime/src/main.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, [...profile, main], {
     env: {
       PATH: process.env.PATH,
       AGENTPLANE_TENANT: tenant,
@@ -217,7 +227,15 @@ async function runtimeProcess() {
   });
   const read = await reader(topics.events);
   const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const cpu = async () => Number(/process_cpu_seconds_total\{[^}]*\} ([\d.e+-]+)/.exec(await scrape())?.[1]);
+  const cpu = async () => {
+    const metrics = await scrape();
+    const seconds = (name: string) =>
+      Number(new RegExp(`${name}\\{[^}]*\\} ([\\d.e+-]+)`).exec(metrics)?.[1]);
+    return {
+      total: seconds('process_cpu_seconds_total'),
+      system: seconds('process_cpu_system_seconds_total'),
+    };
+  };
   const result = await measure(topics, tenant, read, cpu);
   const metrics = await scrape();
   const rss = Number(/process_resident_memory_bytes\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
@@ -231,7 +249,9 @@ async function runtimeProcess() {
 type Result = Awaited<ReturnType<typeof bareLoop>>;
 const row = (name: string, r: Result) =>
   `${name.padEnd(22)} ${r.throughput.toFixed(0).padStart(8)} msg/s   p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms   RSS ${r.rssMb.toFixed(0).padStart(4)} MiB` +
-  (r.cpuUsPerMessage === undefined ? '' : `   CPU ${r.cpuUsPerMessage.toFixed(0).padStart(4)} µs/msg`);
+  (r.cpuUsPerMessage === undefined
+    ? ''
+    : `   CPU ${r.cpuUsPerMessage.toFixed(0).padStart(4)} µs/msg (kernel ${r.systemUsPerMessage?.toFixed(0)})`);
 const load = () =>
   loadavg()
     .map((value) => value.toFixed(1))

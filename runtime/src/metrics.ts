@@ -3,6 +3,17 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { ResultEvent } from './messages.ts';
 
 export function createMetrics(labels: { tenant: string; instance: string }) {
+  // Per-result counts are tallied in plain numbers and added to the counters when they are
+  // collected (a scrape): incrementing labelled counters costs a label hash per call.
+  const pending = { fallback: 0, model: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 };
+  const collect = () => {
+    if (pending.fallback > 0) messages.inc({ outcome: 'processed', path: 'fallback' }, pending.fallback);
+    if (pending.model > 0) messages.inc({ outcome: 'processed', path: 'model' }, pending.model);
+    tokens.inc({ kind: 'prompt' }, pending.promptTokens);
+    tokens.inc({ kind: 'completion' }, pending.completionTokens);
+    cost.inc(pending.costUsd);
+    Object.assign(pending, { fallback: 0, model: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 });
+  };
   const registry = new Registry();
   registry.setDefaultLabels(labels);
   collectDefaultMetrics({ register: registry }); // process RSS, CPU, event-loop lag, GC
@@ -11,6 +22,7 @@ export function createMetrics(labels: { tenant: string; instance: string }) {
     help: 'Inbound records handled, by outcome (processed, duplicate, dead_lettered) and path',
     labelNames: ['outcome', 'path'] as const,
     registers: [registry],
+    collect,
   });
   const latency = new Histogram({
     name: 'agentplane_runtime_processing_seconds',
@@ -29,11 +41,13 @@ export function createMetrics(labels: { tenant: string; instance: string }) {
     help: 'Model tokens used',
     labelNames: ['kind'] as const,
     registers: [registry],
+    collect,
   });
   const cost = new Counter({
     name: 'agentplane_runtime_cost_usd_total',
     help: 'Model cost in USD',
     registers: [registry],
+    collect,
   });
   const lag = new Gauge({
     name: 'agentplane_runtime_consumer_lag',
@@ -48,10 +62,10 @@ export function createMetrics(labels: { tenant: string; instance: string }) {
       latency.observe(ms / 1000);
     },
     result: (event: ResultEvent) => {
-      messages.inc({ outcome: 'processed', path: event.path });
-      tokens.inc({ kind: 'prompt' }, event.tokens.promptTokens);
-      tokens.inc({ kind: 'completion' }, event.tokens.completionTokens);
-      cost.inc(event.costUsd);
+      pending[event.path]++;
+      pending.promptTokens += event.tokens.promptTokens;
+      pending.completionTokens += event.tokens.completionTokens;
+      pending.costUsd += event.costUsd;
     },
     duplicate: () => messages.inc({ outcome: 'duplicate', path: 'none' }),
     failure: (code: string) => failures.inc({ code }),

@@ -96,6 +96,8 @@ const notNames = new Set(
 
 const suffixes = String.raw`GmbH|AG|KG|UG|Inc\.?|Ltd\.?|LLC|LLP|PLC|Corp\.?|Co\.|SAS|SARL|SA|S\.A\.|S\.L\.|SL|SpA|S\.p\.A\.|S\.r\.l\.|Srl|BV|B\.V\.|NV|Ltda\.?|Oy|AB|AS|Pty`;
 const companyWord = String.raw`[\p{Lu}\d][\p{L}\d&'’.-]*`;
+// Every match of companyWithSuffix ends with one of the suffixes: texts without one skip it.
+const anySuffix = new RegExp(`(?:${suffixes})(?![\\p{L}])`, 'u');
 const companyWithSuffix = new RegExp(
   `((?:${companyWord}[ \\t]+){0,3}(?:${companyWord}[ \\t]*)(?:${suffixes}))(?![\\p{L}])`,
   'u',
@@ -144,7 +146,7 @@ const interestPattern =
 
 /** Rules and patterns; every found value passes `validateEntities`. Pure. */
 export function fallbackEntities(text: string): Entities {
-  const email = text.match(emailPattern)?.[0];
+  const email = text.includes('@') ? text.match(emailPattern)?.[0] : undefined;
   const phone = findPhone(text);
   const name = findName(text);
   const company = findCompany(text, name);
@@ -178,7 +180,7 @@ function findName(text: string): string | undefined {
 }
 
 function findCompany(text: string, name: string | undefined): string | undefined {
-  const withSuffix = text.match(companyWithSuffix)?.[1]?.trim();
+  const withSuffix = anySuffix.test(text) ? text.match(companyWithSuffix)?.[1]?.trim() : undefined;
   if (withSuffix && !notCompanies.has(withSuffix.split(/\s+/)[0]?.toLowerCase() ?? '')) return withSuffix;
   for (const match of text.matchAll(companyAfter)) {
     const candidate = (match[1] ?? '').replace(/[.,'’]+$/u, '').trim();

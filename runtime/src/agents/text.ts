@@ -17,6 +17,10 @@ const escapeRegExp = (term: string) => term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 /**
  * Compiles lexicon terms to one regular expression. A term matches as whole words; a trailing `*`
  * makes it a prefix (`refund*` matches `refunded`). Terms are normalised like the text.
+ *
+ * The regular expression states what matches; the counting functions below find exactly its
+ * matches without running it: every compiled lexicon's terms go into one trie, and one walk over a
+ * text finds the matches of all lexicons at once (the steps ask about the same text many times).
  */
 export function compileLexicon(terms: readonly string[]): RegExp {
   const parts = terms.map((term) => {
@@ -26,83 +30,177 @@ export function compileLexicon(terms: readonly string[]): RegExp {
     return prefix ? `${body}[\\p{L}\\p{N}]*` : `${body}(?![\\p{L}\\p{N}])`;
   });
   const lexicon = new RegExp(`(?<![\\p{L}\\p{N}])(?:${parts.join('|')})`, 'gu');
-  // The same alternation, anchored (sticky) and without the look-behind, tried only at the
-  // positions where the look-behind holds and the first character can start a term: the matches
-  // are exactly those of `lexicon`, found without running the regular expression at every position.
-  const firsts = new Uint8Array(0x10000);
-  for (const term of terms) {
-    const first = normalize(term).charCodeAt(0);
-    if (!Number.isNaN(first)) firsts[first] = 1;
-  }
-  compiled.set(lexicon, { sticky: new RegExp(`(?:${parts.join('|')})`, 'uy'), firsts });
+  lexicons.set(lexicon, { id: lexiconTerms.length });
+  lexiconTerms.push(terms.map((term) => normalize(term)));
+  trie = undefined;
   return lexicon;
 }
 
-interface Compiled {
-  sticky: RegExp;
-  /** Character codes (below 0x10000) a term can start with, as a lookup table. */
-  firsts: Uint8Array;
+/** A term ending at a trie node: its lexicon, its rank there (the first listed wins) and kind. */
+interface TermEnd {
+  lexicon: number;
+  rank: number;
+  prefix: boolean;
 }
-const compiled = new WeakMap<RegExp, Compiled>();
+interface TrieNode {
+  next: Map<number, TrieNode>;
+  /** The edge of a space in a term: one or more whitespace characters of the text. */
+  space?: TrieNode;
+  ends: TermEnd[];
+}
+
+const lexicons = new WeakMap<RegExp, { id: number }>();
+const lexiconTerms: string[][] = [];
+let trie: TrieNode | undefined;
+/** Per lexicon: where its next match may start, and the best term found at the current position. */
+const scratch = { from: [] as number[], rank: [] as number[], end: [] as number[], touched: [] as number[] };
+
+const trieNode = (): TrieNode => ({ next: new Map(), ends: [] });
+
+function buildTrie(): TrieNode {
+  const root = trieNode();
+  lexiconTerms.forEach((terms, lexicon) => {
+    terms.forEach((term, rank) => {
+      const prefix = term.endsWith('*');
+      const body = prefix ? term.slice(0, -1) : term;
+      let node = root;
+      for (let i = 0; i < body.length; i++) {
+        const code = body.charCodeAt(i);
+        if (code === 0x20) node = node.space ??= trieNode();
+        else {
+          const child = node.next.get(code) ?? trieNode();
+          node.next.set(code, child);
+          node = child;
+        }
+      }
+      node.ends.push({ lexicon, rank, prefix });
+    });
+  });
+  const count = lexiconTerms.length;
+  scratch.from = new Array<number>(count).fill(0);
+  scratch.rank = new Array<number>(count).fill(-1);
+  scratch.end = new Array<number>(count).fill(0);
+  return root;
+}
+
 const letterOrDigit = /[\p{L}\p{N}]/u;
 
-/** Positions of `normalized` not preceded by a letter or digit (where a term may begin); the last text's are kept. */
+/** Code units of the letter or digit at `i` (2 for a surrogate pair), 0 when there is none. */
+function wordCharAt(text: string, i: number): number {
+  if (i >= text.length) return 0;
+  const code = text.charCodeAt(i);
+  if (code < 0x80) {
+    return (code >= 0x30 && code <= 0x39) || (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a)
+      ? 1
+      : 0;
+  }
+  const point = text.codePointAt(i) ?? code;
+  return letterOrDigit.test(String.fromCodePoint(point)) ? (point > 0xffff ? 2 : 1) : 0;
+}
+
+/** `\s` of a unicode regular expression. */
+function isSpace(code: number): boolean {
+  return code < 0x80
+    ? code === 0x20 || (code >= 0x09 && code <= 0x0d)
+    : code === 0xa0 ||
+        code === 0x1680 ||
+        (code >= 0x2000 && code <= 0x200a) ||
+        code === 0x2028 ||
+        code === 0x2029 ||
+        code === 0x202f ||
+        code === 0x205f ||
+        code === 0x3000 ||
+        code === 0xfeff;
+}
+
+/** Positions of `normalized` not preceded by a letter or digit: where a term may begin. */
 function termStarts(normalized: string): number[] {
-  if (normalized === startsOf) return starts;
   const found: number[] = [];
   let previousIsWord = false;
   for (let i = 0; i < normalized.length; i++) {
     const code = normalized.charCodeAt(i);
     if (code >= 0xdc00 && code <= 0xdfff && i > 0) continue; // second half of a surrogate pair
     if (!previousIsWord) found.push(i);
-    const point = normalized.codePointAt(i) ?? code;
-    previousIsWord =
-      point < 0x80
-        ? (point >= 0x30 && point <= 0x39) ||
-          (point >= 0x61 && point <= 0x7a) ||
-          (point >= 0x41 && point <= 0x5a)
-        : letterOrDigit.test(String.fromCodePoint(point));
+    previousIsWord = wordCharAt(normalized, i) > 0;
   }
-  startsOf = normalized;
-  starts = found;
   return found;
 }
-let startsOf: string | undefined;
-let starts: number[] = [];
 
-/** Every match of `lexicon` in order, as `matchAll` would find them. */
-function matchesOf(normalized: string, lexicon: RegExp): string[] {
-  const found: string[] = [];
-  const fast = compiled.get(lexicon);
-  if (!fast) {
-    for (const match of normalized.matchAll(lexicon)) found.push(match[0]);
-    return found;
-  }
-  const { sticky, firsts } = fast;
-  const positions = termStarts(normalized);
-  let from = 0;
-  for (let k = 0; k < positions.length; k++) {
-    const at = positions[k] as number;
-    if (at < from || firsts[normalized.charCodeAt(at)] !== 1) continue;
-    sticky.lastIndex = at;
-    const match = sticky.exec(normalized);
-    if (match && match[0].length > 0) {
-      found.push(match[0]);
-      from = at + match[0].length;
+/**
+ * Every lexicon's matches in `normalized`, in order, as `matchAll` of its regular expression would
+ * find them: at each position where a term may begin, the first listed term that matches there
+ * (a whole-word term when no letter or digit follows, a prefix term with the word's rest), and the
+ * next match of that lexicon only after the end of this one. Indexed by lexicon id.
+ */
+function allMatches(normalized: string): (string[] | undefined)[] {
+  trie ??= buildTrie();
+  const found: (string[] | undefined)[] = [];
+  const { from, rank, end, touched } = scratch;
+  for (const at of termStarts(normalized)) {
+    let node: TrieNode | undefined = trie;
+    let i = at;
+    while (node) {
+      for (const term of node.ends) {
+        const { lexicon } = term;
+        if (at < (from[lexicon] as number)) continue;
+        const best = rank[lexicon] as number;
+        if (best >= 0 && best <= term.rank) continue;
+        let stop = i;
+        if (term.prefix)
+          for (let n = wordCharAt(normalized, i); n > 0; n = wordCharAt(normalized, stop)) stop += n;
+        else if (wordCharAt(normalized, i) > 0) continue;
+        if (best < 0) touched.push(lexicon);
+        rank[lexicon] = term.rank;
+        end[lexicon] = stop;
+      }
+      if (i >= normalized.length) break;
+      const code = normalized.charCodeAt(i);
+      if (node.space && isSpace(code)) {
+        node = node.space;
+        while (i < normalized.length && isSpace(normalized.charCodeAt(i))) i++;
+      } else {
+        node = node.next.get(code);
+        i++;
+      }
     }
+    for (const lexicon of touched) {
+      const stop = end[lexicon] as number;
+      const list = found[lexicon] ?? [];
+      list.push(normalized.slice(at, stop));
+      found[lexicon] = list;
+      from[lexicon] = stop;
+      rank[lexicon] = -1;
+    }
+    touched.length = 0;
   }
+  from.fill(0);
   return found;
 }
+
+let matchedText: string | undefined;
+let matched: (string[] | undefined)[] = [];
+
+/** Every match of `lexicon` in order, as `matchAll` would find them (the last text's are kept). */
+export function lexiconMatches(normalized: string, lexicon: RegExp): readonly string[] {
+  const known = lexicons.get(lexicon);
+  if (!known) return Array.from(normalized.matchAll(lexicon), (match) => match[0]);
+  if (normalized !== matchedText || trie === undefined) {
+    matched = allMatches(normalized);
+    matchedText = normalized;
+  }
+  return matched[known.id] ?? none;
+}
+const none: readonly string[] = [];
 
 /** How many distinct lexicon terms occur in the normalised text. */
 export function countMatches(normalized: string, lexicon: RegExp): number {
-  const found = matchesOf(normalized, lexicon);
+  const found = lexiconMatches(normalized, lexicon);
   return found.length < 2 ? found.length : new Set(found).size;
 }
 
 /** How many lexicon matches (repeats included) occur in the normalised text. */
 function countAll(normalized: string, lexicon: RegExp): number {
-  return matchesOf(normalized, lexicon).length;
+  return lexiconMatches(normalized, lexicon).length;
 }
 
 export type Language = 'en' | 'de' | 'fr' | 'es' | 'it' | 'pt' | 'nl';

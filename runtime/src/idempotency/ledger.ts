@@ -16,15 +16,29 @@ export interface Ledger {
 }
 
 export function createLedger(capacity: number): Ledger {
-  const done = new Set<string>(); // insertion order = age
+  // id → the sequence number of its latest remembering; `ids`/`seqs` list those pairs oldest first,
+  // with stale pairs of ids remembered again later. Forgetting the oldest is O(1) (walking a Set
+  // from its start to its oldest entry skips every deleted slot: O(capacity) per message once full).
+  const done = new Map<string, number>();
+  let ids: string[] = [];
+  let seqs: number[] = [];
+  let head = 0;
+  let seq = 0;
   const inFlight = new Set<string>();
   const remember = (id: string) => {
-    done.delete(id);
-    done.add(id);
-    while (done.size > capacity) {
-      const oldest = done.values().next().value;
-      if (oldest === undefined) break;
-      done.delete(oldest);
+    done.set(id, ++seq);
+    ids.push(id);
+    seqs.push(seq);
+    for (; done.size > capacity && head < ids.length; head++) {
+      const oldest = ids[head] as string;
+      if (done.get(oldest) === seqs[head]) done.delete(oldest);
+    }
+    // Drop what was walked past, and stale pairs when ids keep being remembered again.
+    if (head > capacity || ids.length - head > 2 * capacity + 16) {
+      const live = ids.flatMap((entry, i) => (i >= head && done.get(entry) === seqs[i] ? [i] : []));
+      ids = live.map((i) => ids[i] as string);
+      seqs = live.map((i) => seqs[i] as number);
+      head = 0;
     }
   };
   return {

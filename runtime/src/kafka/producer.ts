@@ -70,10 +70,10 @@ export function createPublisher(kafka: Kafka): Publisher {
       string,
       { key: string | null; value: string | Buffer; headers?: Record<string, string> }[]
     >();
-    for (const { topic, ...message } of records) {
+    for (const { topic, key, value, headers } of records) {
       const list = byTopic.get(topic) ?? [];
-      list.push(message);
-      byTopic.set(topic, list);
+      if (list.length === 0) byTopic.set(topic, list);
+      list.push(headers ? { key, value, headers } : { key, value });
     }
     await producer.sendBatch({
       acks: -1,
