@@ -38,6 +38,8 @@ export interface RuntimeOverrides {
   llm?: LlmPort;
   /** Default: the globally registered provider's (see instrumentation.ts). */
   tracer?: Tracer;
+  /** The consumer stopped for good (main.ts exits, so the pod restarts); default: only logged. */
+  onFatal?: (error: Error) => void;
 }
 
 /** Starts a runtime; throws (having closed what it opened) when a dependency cannot be reached. */
@@ -187,6 +189,7 @@ async function assemble(
     retry,
     concurrency: config.concurrency,
     logger,
+    ...(overrides.onFatal ? { onFatal: overrides.onFatal } : {}),
     // After a rebalance, records another pod published results for may come back: read the events
     // topic up to now before handling them.
     onJoin: () => {

@@ -27,7 +27,13 @@ const { startRuntime } = await import('./app.ts');
 
 let runtime: Awaited<ReturnType<typeof startRuntime>>;
 try {
-  runtime = await startRuntime(config, logger, { tracer: telemetry.tracer });
+  runtime = await startRuntime(config, logger, {
+    tracer: telemetry.tracer,
+    onFatal: (error) => {
+      logger.fatal({ err: error }, 'the Kafka consumer stopped for good; exiting so the pod restarts');
+      void shutdown('consumer-crash', 1);
+    },
+  });
 } catch (error) {
   logger.fatal(
     { err: error },
@@ -37,7 +43,7 @@ try {
   process.exit(1);
 }
 
-async function shutdown(signal: string) {
+async function shutdown(signal: string, exitCode = 0) {
   logger.info({ signal }, 'shutting down');
   const timer = setTimeout(() => {
     logger.error('shutdown took longer than 25 s, exiting');
@@ -48,7 +54,7 @@ async function shutdown(signal: string) {
     await telemetry.shutdown();
     clearTimeout(timer);
     logger.info('stopped');
-    process.exit(0);
+    process.exit(exitCode);
   } catch (error) {
     logger.error({ err: error }, 'shutdown failed');
     process.exit(1);

@@ -80,8 +80,11 @@ export interface DeadLetter {
     partition: number;
     offset: string;
     key: string | null;
-    /** The record's value, byte for byte. */
+    /** The record's value, byte for byte, cut at 256 KiB (`truncated`; the whole record stays on its topic). */
     valueBase64: string | null;
+    /** The size of the record's value. */
+    valueBytes: number;
+    truncated: boolean;
     headers: Record<string, string>;
     timestamp: string;
   };

@@ -10,7 +10,7 @@ import { createLedger } from './idempotency/ledger.ts';
 import { startTelemetry } from './instrumentation.ts';
 import type { InboundRecord } from './kafka/records.ts';
 import type { ResultEvent } from './messages.ts';
-import { createProcessor } from './processor.ts';
+import { createProcessor, deadLetterValueBytes } from './processor.ts';
 
 const exporter = new InMemorySpanExporter();
 const telemetry = startTelemetry({
@@ -116,4 +116,20 @@ it('marks a failed message span and dead-letters in the same trace', async () =>
       ['agentplane.dead_letter', 2, inboundTraceId],
     ],
   );
+});
+
+it('keeps a dead letter under the broker limit however large the record was', () => {
+  const p = processor();
+  const huge = record('m1', { ['x'.repeat(10_000)]: 'y'.repeat(100_000) });
+  huge.value = Buffer.alloc(900 * 1024, 'x');
+  const letter = JSON.parse(String(p.deadLetter(huge, malformed('too big'), 1).value));
+  assert.equal(letter.original.truncated, true);
+  assert.equal(letter.original.valueBytes, 900 * 1024);
+  assert.equal(Buffer.from(letter.original.valueBase64, 'base64').length, deadLetterValueBytes);
+  assert.ok(JSON.stringify(letter).length < 512 * 1024, 'far under 1 MiB');
+  const small = record('m2');
+  small.value = Buffer.from('not json');
+  const whole = JSON.parse(String(p.deadLetter(small, malformed('not JSON'), 1).value));
+  assert.deepEqual([whole.original.truncated, whole.original.valueBytes], [false, 8]);
+  assert.equal(Buffer.from(whole.original.valueBase64, 'base64').toString(), 'not json');
 });

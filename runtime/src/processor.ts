@@ -193,9 +193,9 @@ export function createProcessor(deps: ProcessorDeps) {
         topic: record.topic,
         partition: record.partition,
         offset: record.offset,
-        key: record.key?.toString('utf8') ?? null,
-        valueBase64: record.value?.toString('base64') ?? null,
-        headers: record.headers,
+        key: record.key ? clip(record.key.toString('utf8'), maxHeaderChars) : null,
+        ...originalValue(record.value),
+        headers: clippedHeaders(record.headers),
         timestamp: record.timestamp,
       },
       deadLetteredAt: now().toISOString(),
@@ -209,4 +209,31 @@ export function createProcessor(deps: ProcessorDeps) {
   }
 
   return { handle, deadLetter };
+}
+
+/**
+ * The most of a record's value a dead letter carries. Base64 grows it by a third, and a letter over
+ * the broker's message.max.bytes (1 MiB by default) would fail to publish and stop the partition:
+ * a larger value is cut, marked truncated, and stays whole on the inbound topic at its offset.
+ */
+export const deadLetterValueBytes = 256 * 1024;
+const maxHeaderChars = 4096;
+
+const clip = (text: string, max: number) => (text.length > max ? text.slice(0, max) : text);
+
+function originalValue(value: Buffer | null) {
+  if (!value) return { valueBase64: null, valueBytes: 0, truncated: false };
+  const truncated = value.length > deadLetterValueBytes;
+  return {
+    valueBase64: (truncated ? value.subarray(0, deadLetterValueBytes) : value).toString('base64'),
+    valueBytes: value.length,
+    truncated,
+  };
+}
+
+function clippedHeaders(headers: Record<string, string>): Record<string, string> {
+  const clipped: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers).slice(0, 64))
+    clipped[clip(name, 256)] = clip(value, maxHeaderChars);
+  return clipped;
 }

@@ -51,6 +51,8 @@ export interface ConsumerOptions {
   /** Awaited before each batch (e.g. until the idempotency record has caught up after a rebalance). */
   beforeBatch?: () => Promise<void>;
   sleep?: (ms: number) => Promise<void>;
+  /** Called when KafkaJS gives up on the consumer (a crash it will not restart from). */
+  onFatal?: (error: Error) => void;
 }
 
 export interface RunningConsumer {
@@ -75,7 +77,11 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   });
   consumer.on(consumer.events.CRASH, (event) => {
     logger.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
-    if (!event.payload.restart) joined = false;
+    if (!event.payload.restart) {
+      joined = false;
+      // Not consuming while alive and listed as a member would hold the partitions forever.
+      options.onFatal?.(event.payload.error);
+    }
   });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
