@@ -364,6 +364,39 @@ export const TenantHibernationStatusSchema = Type.Object(
   },
 );
 
+export const TenantKnowledgeStatusSchema = Type.Object(
+  {
+    collection: Type.String({
+      description: "The Qdrant collection holding the tenant's knowledge (what its runtime pods search).",
+      maxLength: 255,
+    }),
+    isolation: stringEnum(isolations, {
+      description:
+        'shared: a partition of the shared collection, keyed by the indexed payload field tenant; ' +
+        'dedicated: a collection of its own.',
+    }),
+  },
+  { description: "Where the tenant's knowledge partition is; set when the operator manages Qdrant." },
+);
+
+export const TenantKnowledgeErasureSchema = Type.Object(
+  {
+    collection: Type.String({ description: 'The collection the partition was in.', maxLength: 255 }),
+    pointsBefore: Type.Integer({
+      description: "The tenant's points when they were erased (its own collection and the shared one).",
+      format: 'int64',
+      minimum: 0,
+    }),
+    pointsAfter: Type.Integer({
+      description: "The tenant's points counted again after the erasure: 0 when it is complete.",
+      format: 'int64',
+      minimum: 0,
+    }),
+    erasedAt: Type.String({ description: 'When the points were erased.', format: 'date-time' }),
+  },
+  { description: "The deletion report of the tenant's knowledge: points counted before and after erasing." },
+);
+
 export const TenantStatusSchema = Type.Object(
   {
     observedGeneration: Type.Optional(
@@ -444,6 +477,7 @@ export const TenantStatusSchema = Type.Object(
       ),
     ),
     hibernation: Type.Optional(TenantHibernationStatusSchema),
+    knowledge: Type.Optional(TenantKnowledgeStatusSchema),
     deletion: Type.Optional(
       Type.Object(
         {
@@ -451,8 +485,12 @@ export const TenantStatusSchema = Type.Object(
             description: 'What deletion still has to remove, e.g. "Vault policy and role".',
             maxItems: 20,
           }),
+          knowledge: Type.Optional(TenantKnowledgeErasureSchema),
         },
-        { description: 'Set while the Tenant is being deleted: what is left to clean up.' },
+        {
+          description:
+            'Set while the Tenant is being deleted: what is left to clean up, and what was erased.',
+        },
       ),
     ),
     agentInstances: Type.Optional(
@@ -460,7 +498,7 @@ export const TenantStatusSchema = Type.Object(
     ),
     conditions: Type.Optional(
       conditions(
-        'Ready, NamespaceReady, QuotaApplied, NetworkIsolated, SecretsReady, MessagingReady: each with ' +
+        'Ready, NamespaceReady, QuotaApplied, NetworkIsolated, SecretsReady, MessagingReady, KnowledgeReady: each with ' +
           'a reason and a message.',
       ),
     ),
@@ -508,5 +546,7 @@ export type HibernationState = (typeof hibernationStates)[number];
 export type TenantHibernation = Static<typeof TenantHibernationSchema>;
 export type TenantHibernationStatus = Static<typeof TenantHibernationStatusSchema>;
 export type TenantMove = Static<typeof TenantMoveSchema>;
+export type TenantKnowledgeStatus = Static<typeof TenantKnowledgeStatusSchema>;
+export type TenantKnowledgeErasure = Static<typeof TenantKnowledgeErasureSchema>;
 export type TenantStatus = Static<typeof TenantStatusSchema>;
 export type Tenant = Static<typeof TenantSchema>;

@@ -1,6 +1,13 @@
 // The operator's settings: the only module that reads process.env. Every variable is documented
 // here with an example; a bad or missing one stops the start with all problems listed at once.
-import { ConfigError, type ConfigOf, logLevels, readConfig, setting } from '@agentplane/shared';
+import {
+  ConfigError,
+  type ConfigOf,
+  knowledgeNames,
+  logLevels,
+  readConfig,
+  setting,
+} from '@agentplane/shared';
 
 export const operatorSettings = {
   kubeconfig: setting.string('KUBECONFIG', {
@@ -103,6 +110,33 @@ export const operatorSettings = {
     default: 60_000,
     description:
       'how often tenants that declare Vault keys (spec.secrets.required/projected) are checked again; Vault has no watch',
+  }),
+  qdrantUrl: setting.url('OPERATOR_QDRANT_URL', {
+    example: 'http://qdrant.agentplane-system:6333',
+    optional: true,
+    description:
+      "Qdrant holding tenants' knowledge: the operator creates and erases each tenant's partition, and runtime " +
+      'pods get it as QDRANT_URL; unset: no partition is managed (KnowledgeReady says not configured)',
+  }),
+  qdrantApiKey: setting.string('OPERATOR_QDRANT_API_KEY', {
+    example: 'qdrant-api-key',
+    optional: true,
+    description: "Qdrant's API key, if it has one (the operator's own; not written into runtime pods)",
+  }),
+  qdrantCollection: setting.string('OPERATOR_QDRANT_COLLECTION', {
+    example: knowledgeNames.defaultCollection,
+    default: knowledgeNames.defaultCollection,
+    description:
+      "the shared collection (the control plane's QDRANT_COLLECTION); a dedicated tenant's is <collection>-<tenant>",
+  }),
+  qdrantDimensions: setting.integer('OPERATOR_QDRANT_DIMENSIONS', {
+    example: '256',
+    default: 256,
+    min: 8,
+    max: 8192,
+    description:
+      "vector size of the collections the operator creates: the runtime's embeddings (256 for its hashed " +
+      'embedding, AGENTPLANE_EMBEDDING_DIMENSIONS with an embedding model)',
   }),
   serviceAccount: setting.string('OPERATOR_SERVICE_ACCOUNT', {
     example: 'agentplane-operator',

@@ -13,11 +13,11 @@ export const platformEgress: PlatformEgress[] = [
       { port: 53, protocol: 'TCP' },
     ],
   },
-  // Kafka, Vault and the control plane run in the platform namespace.
+  // Kafka, Vault, Qdrant (REST) and the control plane run in the platform namespace.
   {
     name: 'platform',
     namespace: 'agentplane-system',
-    ports: [{ port: 9092 }, { port: 8200 }, { port: 8080 }],
+    ports: [{ port: 9092 }, { port: 8200 }, { port: 6333 }, { port: 8080 }],
   },
   // An OpenAI-compatible model endpoint over HTTPS, anywhere but the cluster's private ranges.
   { name: 'model', cidrs: ['0.0.0.0/0'], ports: [{ port: 443 }] },
@@ -25,15 +25,24 @@ export const platformEgress: PlatformEgress[] = [
 
 export function runtimeDefaults(
   image: string,
-  platform: { kafkaBrokers: string; vaultAddr: string; vaultKvMount: string; vaultAuthMount: string },
+  platform: {
+    kafkaBrokers: string;
+    vaultAddr: string;
+    vaultKvMount: string;
+    vaultAuthMount: string;
+    /** Qdrant for tenants' knowledge: the pods get QDRANT_URL and their tenant's QDRANT_COLLECTION. */
+    qdrant?: { url: string; collection: string };
+  },
 ): RuntimeDefaults {
   return {
     image,
+    ...(platform.qdrant ? { knowledgeCollection: platform.qdrant.collection } : {}),
     env: {
       KAFKA_BROKERS: platform.kafkaBrokers,
       VAULT_ADDR: platform.vaultAddr,
       VAULT_KV_MOUNT: platform.vaultKvMount,
       VAULT_AUTH_MOUNT: platform.vaultAuthMount,
+      ...(platform.qdrant ? { QDRANT_URL: platform.qdrant.url } : {}),
       // Inside the pod the kubelet probes the pod IP, so the runtime listens on every interface there.
       AGENTPLANE_HTTP_HOST: '0.0.0.0',
     },

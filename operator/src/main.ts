@@ -9,6 +9,7 @@ import { addAgentInstanceController } from './controllers/agent-instance/control
 import { addTenantController } from './controllers/tenant/controller.ts';
 import { createWorld } from './controllers/world.ts';
 import { platformEgress, runtimeDefaults } from './defaults.ts';
+import { createQdrantPartitions } from './knowledge/qdrant-partitions.ts';
 import { createKubeClient, isNotFound, type KubeClient } from './kube/client.ts';
 import { createManager } from './kube/manager.ts';
 import { createMetrics } from './kube/metrics.ts';
@@ -63,6 +64,17 @@ async function main(): Promise<void> {
     clientId: 'agentplane-operator',
     logLevel: 'nothing',
   });
+  const knowledge = config.qdrantUrl
+    ? {
+        partitions: createQdrantPartitions({
+          url: config.qdrantUrl,
+          ...(config.qdrantApiKey ? { apiKey: config.qdrantApiKey } : {}),
+          dimensions: config.qdrantDimensions,
+        }),
+        collection: config.qdrantCollection,
+        dimensions: config.qdrantDimensions,
+      }
+    : undefined;
   const offsets = config.hibernation
     ? createOffsetReader({ brokers: [...config.kafkaBrokers], clientId: 'agentplane-operator-offsets' })
     : undefined;
@@ -70,6 +82,7 @@ async function main(): Promise<void> {
     concurrency: config.concurrency,
     topics,
     ...(vault ? { vault } : {}),
+    ...(knowledge ? { knowledge } : {}),
     egress: platformEgress,
     poolQuota: { cpu: config.poolCpu, memory: config.poolMemory, pods: config.poolPods },
     secretsRefreshMs: config.secretsRefresh,
@@ -93,6 +106,7 @@ async function main(): Promise<void> {
       vaultAddr: config.runtimeVaultAddr,
       vaultKvMount: config.vaultKvMount,
       vaultAuthMount: config.vaultAuthMount,
+      ...(config.qdrantUrl ? { qdrant: { url: config.qdrantUrl, collection: config.qdrantCollection } } : {}),
     }),
     keda: { available: keda, bootstrapServers: config.kafkaBrokers.join(',') },
   });

@@ -1,7 +1,9 @@
 // A STAND-IN for Qdrant's REST API, for tests only (no Qdrant server can run here). It implements
 // the subset the adapter uses, with Qdrant's request and response shapes ({ result, status, time }):
-// GET /collections/{c}/exists, PUT /collections/{c}, GET /collections/{c}, PUT /collections/{c}/index,
-// PUT /collections/{c}/points, POST /collections/{c}/points/{query,scroll,count,delete}.
+// GET /collections, GET /collections/{c}/exists, PUT /collections/{c}, GET /collections/{c} (with
+// points_count, config.params.vectors and payload_schema as Qdrant shapes them), DELETE /collections/{c},
+// PUT /collections/{c}/index, PUT /collections/{c}/points, POST /collections/{c}/points/{query,scroll,
+// count,delete}.
 // Filters: `must` of `{ key, match: { value } }` and `{ has_id: [...] }`. Distance: Cosine.
 // Scroll pages by id with `offset`/`next_page_offset` as Qdrant does.
 import { createServer } from 'node:http';
@@ -38,8 +40,25 @@ function cosine(a: number[], b: number[]) {
 export async function startQdrantStandIn() {
   const collections = new Map<
     string,
-    { size: number; points: Map<string | number, Point>; indexes: Record<string, unknown> }
+    {
+      size: number;
+      distance: string;
+      points: Map<string | number, Point>;
+      indexes: Record<string, { type?: string } | string>;
+    }
   >();
+  // As Qdrant's GET /collections/{c}: each index with its type, parameters and indexed points.
+  const payloadSchema = (collection: NonNullable<ReturnType<typeof collections.get>>) =>
+    Object.fromEntries(
+      Object.entries(collection.indexes).map(([field, schema]) => {
+        const type = typeof schema === 'string' ? schema : (schema.type ?? 'keyword');
+        const points = [...collection.points.values()].filter((p) => p.payload[field] !== undefined).length;
+        return [
+          field,
+          { data_type: type, ...(typeof schema === 'string' ? {} : { params: schema }), points },
+        ];
+      }),
+    );
   const requests: { method: string; path: string; body: Record<string, unknown> }[] = [];
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
@@ -59,12 +78,21 @@ export async function startQdrantStandIn() {
     const [, , name, ...rest] = url.pathname.split('/');
     const action = `${method} ${rest.join('/')}`;
     const collection = name ? collections.get(name) : undefined;
-    if (!name) return reply(404, 'not found');
+    if (!name) {
+      if (method === 'GET' && url.pathname.replace(/\/$/, '') === '/collections')
+        return reply(200, { collections: [...collections.keys()].map((c) => ({ name: c })) });
+      return reply(404, 'not found');
+    }
     if (action === 'GET exists') return reply(200, { exists: collection !== undefined });
     if (action === 'PUT ') {
       if (collection) return reply(409, `Collection \`${name}\` already exists!`);
-      const vectors = body.vectors as { size: number };
-      collections.set(name, { size: vectors.size, points: new Map(), indexes: {} });
+      const vectors = body.vectors as { size: number; distance?: string };
+      collections.set(name, {
+        size: vectors.size,
+        distance: vectors.distance ?? 'Cosine',
+        points: new Map(),
+        indexes: {},
+      });
       return reply(200, true);
     }
     if (!collection) return reply(404, `Collection \`${name}\` doesn't exist!`);
@@ -72,11 +100,18 @@ export async function startQdrantStandIn() {
       case 'GET ':
         return reply(200, {
           status: 'green',
+          optimizer_status: 'ok',
           points_count: collection.points.size,
-          payload_schema: collection.indexes,
+          indexed_vectors_count: 0,
+          segments_count: 1,
+          config: { params: { vectors: { size: collection.size, distance: collection.distance } } },
+          payload_schema: payloadSchema(collection),
         });
+      case 'DELETE ':
+        collections.delete(name);
+        return reply(200, true);
       case 'PUT index':
-        collection.indexes[String(body.field_name)] = body.field_schema;
+        collection.indexes[String(body.field_name)] = body.field_schema as { type?: string } | string;
         return reply(200, { operation_id: 1, status: 'completed' });
       case 'PUT points': {
         for (const point of body.points as Point[]) {

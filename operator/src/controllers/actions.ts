@@ -13,7 +13,10 @@ export interface ObjectWrites {
 
 /** Status and Events of the primary object `T`, whose status type (without conditions) is `S`. */
 export interface StatusWrites<T, S> {
-  /** Writes status with conditions merged (transition times kept); a no-op when nothing changed. */
-  writeStatus(object: T, status: S, conditions: ConditionFact[]): Promise<void>;
+  /**
+   * Writes status with conditions merged (transition times kept); a no-op when nothing changed.
+   * Resolves to the object's new resourceVersion when it wrote.
+   */
+  writeStatus(object: T, status: S, conditions: ConditionFact[]): Promise<string | undefined>;
   event(object: T, type: 'Normal' | 'Warning', reason: string, note: string): void;
 }

@@ -46,7 +46,7 @@ export interface World {
     object: T,
     status: Record<string, unknown>,
     facts: ConditionFact[],
-  ): Promise<void>;
+  ): Promise<string | undefined>;
   ensureFinalizer(object: Tenant | AgentInstance, finalizer: string): Promise<void>;
   removeFinalizer(object: Tenant | AgentInstance, finalizer: string): Promise<void>;
   event(object: KubeObject, type: 'Normal' | 'Warning', reason: string, note: string): void;
@@ -152,6 +152,7 @@ export function createWorld(
           this.event(object, 'Normal', fact.reason, fact.message);
         }
       }
+      return stored.metadata.resourceVersion;
     },
     async ensureFinalizer(object, finalizer) {
       await ensureFinalizer(client, object, finalizer);

@@ -26,12 +26,16 @@ export interface AgentPlan {
   projectedSecret?: string;
   /** The secret versions the pods are rolled for (the tenant's calm rollout decides when it changes). */
   secretsRollout?: string;
+  /** The tenant's Qdrant collection (QDRANT_COLLECTION of the pods), when the operator manages Qdrant. */
+  knowledgeCollection?: string;
 }
 
 export interface RuntimeDefaults {
   image: string;
-  /** Platform settings every runtime gets (Kafka, Vault, where its probes listen). */
+  /** Platform settings every runtime gets (Kafka, Vault, Qdrant, where its probes listen). */
   env: Record<string, string>;
+  /** The shared Qdrant collection; set when runtimes get QDRANT_URL. Each tenant's is named after it. */
+  knowledgeCollection?: string;
   resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
 }
 
@@ -122,6 +126,9 @@ export function desiredDeployment(
                 { name: 'AGENTPLANE_VAULT_PATH', value: plan.vault.path },
                 { name: 'AGENTPLANE_VAULT_ROLE', value: plan.vault.role },
                 ...Object.entries(runtime.env).map(([name, value]) => ({ name, value })),
+                ...(plan.knowledgeCollection
+                  ? [{ name: 'QDRANT_COLLECTION', value: plan.knowledgeCollection }]
+                  : []),
               ],
               // Keys a pod must have at start, projected from Vault by the tenant reconcile.
               ...(plan.projectedSecret

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AgentInstance, AgentInstanceSpec, Tenant, TenantSpec } from '@agentplane/crds';
 import type { V1Deployment } from '@kubernetes/client-node';
+import { runtimeDefaults } from '../../defaults.ts';
 import type { Desired } from '../tenant/desired.ts';
 import type { ConditionFact } from '../tenant/status.ts';
 import { type AgentReconcileDeps, reconcileAgentInstance } from './reconcile.ts';
@@ -80,6 +81,10 @@ function world(opts: {
 
 const condition = (w: { statuses: Array<{ conditions: ConditionFact[] }> }, type: string) =>
   w.statuses[0]?.conditions.find((c) => c.type === type);
+type PodSpec = { containers: Array<{ env: Array<{ name: string; value: string }> }> };
+const deploymentEnv = (applied: Desired[]) =>
+  (applied.find((o) => o.kind === 'Deployment')?.spec as { template: { spec: PodSpec } } | undefined)
+    ?.template.spec.containers[0]?.env ?? [];
 const deployedReplicas = (applied: Desired[]) =>
   (applied.find((o) => o.kind === 'Deployment')?.spec as { replicas?: number } | undefined)?.replicas;
 const scaledToZero: V1Deployment = {
@@ -163,6 +168,35 @@ describe('reconcileAgentInstance', () => {
     assert.equal(condition(w, 'Ready')?.status, 'True');
     assert.equal(w.statuses[0]?.status.phase, 'Ready');
     assert.equal(w.statuses[0]?.status.readyReplicas, 1);
+  });
+
+  it("gives the runtime Qdrant and its tenant's collection: the shared one, or its own when dedicated", async () => {
+    const cases = [
+      [tenant(), instance('support'), 'knowledge'],
+      [tenant({ tier: 'enterprise' }), instance('support', {}, 'tenant-acme'), 'knowledge-acme'],
+    ] as const;
+    for (const [owner, agent, collection] of cases) {
+      const w = world({ tenant: owner, instances: [agent] });
+      w.deps.runtime = {
+        ...runtimeDefaults('runtime:test', {
+          kafkaBrokers: '127.0.0.1:9092',
+          vaultAddr: 'http://127.0.0.1:8200',
+          vaultKvMount: 'secret',
+          vaultAuthMount: 'kubernetes',
+          qdrant: { url: 'http://qdrant:6333', collection: 'knowledge' },
+        }),
+      };
+      await reconcileAgentInstance(`${agent.metadata.namespace}/support`, w.deps);
+      const env = Object.fromEntries(deploymentEnv(w.applied).map((e) => [e.name, e.value]));
+      assert.equal(env.QDRANT_URL, 'http://qdrant:6333');
+      assert.equal(env.QDRANT_COLLECTION, collection);
+    }
+    const without = world({ tenant: tenant(), instances: [instance('support')] });
+    await reconcileAgentInstance('agentplane-pool-pro/support', without.deps);
+    assert.ok(
+      !deploymentEnv(without.applied).some((e) => e.name.startsWith('QDRANT_')),
+      'no Qdrant configured: the runtime uses its in-process index',
+    );
   });
 
   it('says when the quota keeps pods from being created', async () => {

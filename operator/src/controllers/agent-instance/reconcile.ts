@@ -12,7 +12,7 @@ import {
   tenantVaultPath,
   tierViolation,
 } from '@agentplane/crds';
-import { topicNames, vaultNames } from '@agentplane/shared';
+import { knowledgeNames, topicNames, vaultNames } from '@agentplane/shared';
 import type { V1Deployment, V1OwnerReference } from '@kubernetes/client-node';
 import type { ReconcileResult } from '../../kube/result.ts';
 import type { ObjectWrites, StatusWrites } from '../actions.ts';
@@ -97,7 +97,7 @@ export async function reconcileAgentInstance(
     return undefined;
   }
 
-  const plan = planAgent(instance, tenant, admission);
+  const plan = planAgent(instance, tenant, admission, deps.runtime.knowledgeCollection);
   // The topic about to be created is the operator's to delete with the instance.
   await deps.actions.ensureFinalizer(instance, agentFinalizer);
   // No runtime without its inbound topic: it would only crash-loop.
@@ -258,7 +258,12 @@ function isOlder(a: AgentInstance, b: AgentInstance): boolean {
   return `${a.metadata.namespace}/${a.metadata.name}` < `${b.metadata.namespace}/${b.metadata.name}`;
 }
 
-function planAgent(instance: AgentInstance, tenant: Tenant, bound: ScalingBound): AgentPlan {
+function planAgent(
+  instance: AgentInstance,
+  tenant: Tenant,
+  bound: ScalingBound,
+  sharedCollection: string | undefined,
+): AgentPlan {
   const { spec, metadata } = instance;
   // Hibernation scales to zero like a pause: no autoscaler is left to fight it, and waking restores both.
   const heldAtZero = spec.paused === true || tenant.spec.suspended === true || isHibernating(tenant.status);
@@ -281,6 +286,15 @@ function planAgent(instance: AgentInstance, tenant: Tenant, bound: ScalingBound)
       : {}),
     ...(tenant.spec.secrets?.projected?.length && tenant.status?.secrets?.rolledOut
       ? { secretsRollout: tenant.status.secrets.rolledOut.versions }
+      : {}),
+    ...(sharedCollection
+      ? {
+          knowledgeCollection: knowledgeNames.collection(
+            tenant.metadata.name,
+            planTenant(tenant).isolation,
+            sharedCollection,
+          ),
+        }
       : {}),
     autoscaling: spec.autoscaling && {
       minReplicas: Math.min(spec.autoscaling.minReplicas ?? 1, max),

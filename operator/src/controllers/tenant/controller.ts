@@ -14,6 +14,7 @@ import type { TenantVault } from '../../vault/tenant-vault.ts';
 import type { World } from '../world.ts';
 import type { PlatformEgress } from './desired.ts';
 import { createActivityWatch } from './hibernation-activity.ts';
+import { eraseKnowledge, type KnowledgeSettings } from './knowledge.ts';
 import { runtimeServiceAccount, type TenantPlan } from './plan.ts';
 import { reconcileTenant } from './reconcile.ts';
 import { deleteTenantTopics, desiredTenantTopics, ensureTopics } from './topics.ts';
@@ -22,6 +23,8 @@ export interface TenantControllerSettings {
   topics: TopicAdmin;
   /** Absent: Vault is not configured and tenants get no SecretsReady condition. */
   vault?: TenantVault;
+  /** Absent: Qdrant is not configured (KnowledgeReady says so) and deletion erases no knowledge. */
+  knowledge?: KnowledgeSettings;
   concurrency: number;
   egress: PlatformEgress[];
   poolQuota: TenantPlan['quota'];
@@ -46,7 +49,7 @@ const phaseChanged = (event: { type: string; old?: AgentInstance; object: AgentI
 
 export function addTenantController(manager: Manager, world: World, settings: TenantControllerSettings) {
   const { tenants, agentInstances, children } = world;
-  const { vault } = settings;
+  const { vault, knowledge } = settings;
   const owned = [
     'Namespace',
     'ResourceQuota',
@@ -98,6 +101,21 @@ export function addTenantController(manager: Manager, world: World, settings: Te
               await deleteTenantTopics(tenant.metadata.name, settings.topics);
             },
           },
+          ...(knowledge
+            ? [
+                {
+                  what: 'knowledge points in Qdrant',
+                  run: async (tenant: Tenant) => ({
+                    knowledge: await eraseKnowledge(
+                      tenant.metadata.name,
+                      tenant.status?.knowledge?.isolation ?? tenant.status?.home?.isolation ?? 'shared',
+                      knowledge,
+                      new Date(),
+                    ),
+                  }),
+                },
+              ]
+            : []),
           ...(vault
             ? [
                 {
@@ -129,6 +147,7 @@ export function addTenantController(manager: Manager, world: World, settings: Te
               },
             }
           : {}),
+        ...(knowledge ? { knowledge } : {}),
         secretsRefreshMs: settings.secretsRefreshMs,
         secretsRolloutWindowMs: settings.secretsRolloutWindowMs,
         ensureTenantTopics: (tenant, messaging) =>

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AgentInstance, Tenant, TenantSpec } from '@agentplane/crds';
 import type { Desired } from './desired.ts';
+import { eraseKnowledge, type KnowledgeSettings } from './knowledge.ts';
 import { reconcileTenant, type TenantReconcileDeps, tenantFinalizer } from './reconcile.ts';
 import type { ConditionFact } from './status.ts';
 
@@ -101,6 +102,7 @@ describe('reconcileTenant', () => {
         'QuotaApplied=True',
         'NetworkIsolated=True',
         'MessagingReady=True',
+        'KnowledgeReady=True',
         'Ready=True',
       ],
     );
@@ -438,5 +440,138 @@ describe('reconcileTenant', () => {
       await reconcileTenant('acme', w.deps);
       assert.deepEqual(w.statuses[0]?.status.hibernation, { mode: 'Never', state: 'Awake' });
     });
+  });
+});
+
+describe('reconcileTenant: knowledge partition', () => {
+  const partitions = (down = false) => {
+    const ensured: string[] = [];
+    const points = new Map<string, string[]>([['knowledge', ['acme', 'globex', 'acme']]]);
+    const settings: KnowledgeSettings = {
+      collection: 'knowledge',
+      dimensions: 256,
+      partitions: {
+        ensure: async (collection) => {
+          if (down) throw new Error('connect ECONNREFUSED 127.0.0.1:6333');
+          ensured.push(collection);
+          return { created: false, indexed: false, size: 256 };
+        },
+        countTenant: async (c, t) => (points.get(c) ?? []).filter((p) => p === t).length,
+        countAll: async (c) => (points.get(c) ?? []).length,
+        deleteTenantPoints: async (c, t) =>
+          void points.set(
+            c,
+            (points.get(c) ?? []).filter((p) => p !== t),
+          ),
+        deleteCollection: async (c) => void points.delete(c),
+      },
+    };
+    return { settings, ensured, points };
+  };
+  const condition = (w: ReturnType<typeof world>) =>
+    w.statuses[0]?.conditions.find((c) => c.type === 'KnowledgeReady');
+
+  it('says not configured without Qdrant, and the tenant is Ready', async () => {
+    const w = world(tenant({ tier: 'pro' }));
+    await reconcileTenant('acme', w.deps);
+    assert.equal(condition(w)?.reason, 'NotConfigured');
+    assert.equal(w.statuses[0]?.status.knowledge, undefined);
+    assert.equal(w.statuses[0]?.status.phase, 'Ready');
+  });
+
+  it('ensures the shared or the own collection and reports it in status', async () => {
+    for (const [tier, collection, reason] of [
+      ['pro', 'knowledge', 'SharedCollection'],
+      ['enterprise', 'knowledge-acme', 'DedicatedCollection'],
+    ] as const) {
+      const q = partitions();
+      const w = world(tenant({ tier }));
+      w.deps.knowledge = q.settings;
+      await reconcileTenant('acme', w.deps);
+      assert.deepEqual(q.ensured, [collection]);
+      assert.equal(condition(w)?.reason, reason);
+      // Exactly this: no point count, which would change (and be written) on every resync.
+      assert.deepEqual(w.statuses[0]?.status.knowledge, {
+        collection,
+        isolation: tier === 'pro' ? 'shared' : 'dedicated',
+      });
+    }
+  });
+
+  it('keeps the rest of the tenant when Qdrant is down, reports it, and retries', async () => {
+    const w = world(tenant({ tier: 'pro' }));
+    w.deps.knowledge = partitions(true).settings;
+    await assert.rejects(reconcileTenant('acme', w.deps), /1 step\(s\) failed/);
+    assert.equal(condition(w)?.status, 'False');
+    assert.equal(condition(w)?.reason, 'QdrantUnavailable');
+    assert.equal(w.statuses[0]?.conditions.find((c) => c.type === 'Ready')?.status, 'False');
+    assert.equal(w.statuses[0]?.conditions.find((c) => c.type === 'NamespaceReady')?.status, 'True');
+    assert.ok(w.log.includes('Warning:QdrantUnavailable'));
+  });
+
+  it('writes the deletion report before the finalizer goes, on the object it wrote', async () => {
+    const q = partitions();
+    const deleting = tenant(
+      { tier: 'pro' },
+      { deletionTimestamp: '2026-11-29T10:00:00Z', resourceVersion: '41' },
+      { knowledge: { collection: 'knowledge', isolation: 'shared' } },
+    );
+    const w = world(deleting);
+    w.deps.cleanups.push({
+      what: 'knowledge points in Qdrant',
+      run: async (t) => ({
+        knowledge: await eraseKnowledge(
+          t.metadata.name,
+          'shared',
+          q.settings,
+          new Date('2026-11-29T10:00:01Z'),
+        ),
+      }),
+    });
+    w.deps.actions.writeStatus = async (_t, status, conditions) => {
+      w.statuses.push({ status, conditions });
+      return '42';
+    };
+    w.deps.actions.removeFinalizer = async (t) =>
+      void w.log.push(`removeFinalizer@${t.metadata.resourceVersion}`);
+    await reconcileTenant('acme', w.deps);
+    assert.deepEqual(q.points.get('knowledge'), ['globex'], "only the tenant's points are erased");
+    const deletion = w.statuses[0]?.status.deletion as { remaining: string[]; knowledge: unknown };
+    assert.deepEqual(deletion, {
+      remaining: [],
+      knowledge: {
+        collection: 'knowledge',
+        pointsBefore: 2,
+        pointsAfter: 0,
+        erasedAt: '2026-11-29T10:00:01.000Z',
+      },
+    });
+    assert.deepEqual(w.log.slice(-2), ['Normal:KnowledgeErased', 'removeFinalizer@42']);
+  });
+
+  it('keeps the report over a retried deletion and adds what a retry erased', async () => {
+    const q = partitions();
+    const reported = {
+      collection: 'knowledge',
+      pointsBefore: 2,
+      pointsAfter: 0,
+      erasedAt: '2026-11-29T10:00:01Z',
+    };
+    const deleting = tenant(
+      { tier: 'pro' },
+      { deletionTimestamp: '2026-11-29T10:00:00Z' },
+      { deletion: { remaining: ['Vault policy and role (down)'], knowledge: reported } },
+    );
+    q.points.set('knowledge', ['globex']);
+    const w = world(deleting);
+    w.deps.cleanups.push({
+      what: 'knowledge points in Qdrant',
+      run: async (t) => ({
+        knowledge: await eraseKnowledge(t.metadata.name, 'shared', q.settings, new Date()),
+      }),
+    });
+    await reconcileTenant('acme', w.deps);
+    assert.deepEqual(w.statuses, [], 'nothing new erased: no status write, no Event');
+    assert.deepEqual(w.log, ['cleanup:kafka', 'cleanup:vault', 'removeFinalizer']);
   });
 });

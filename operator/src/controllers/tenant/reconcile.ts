@@ -1,5 +1,5 @@
 // Tenant → its home: namespace (own or pool), quota and limits, network isolation, runtime identity,
-// Kafka topics.
+// Kafka topics, Vault access, its knowledge partition in Qdrant.
 // Level-based: reads the Tenant from the cache, makes each fact true, writes status once at the end.
 
 import {
@@ -9,6 +9,7 @@ import {
   InvalidTenantSpecError,
   type Tenant,
   type TenantHibernationStatus,
+  type TenantKnowledgeErasure,
   type TenantStatus,
 } from '@agentplane/crds';
 import { topicNames } from '@agentplane/shared';
@@ -33,6 +34,14 @@ import {
   type HibernationInput,
   type OffsetsObservation,
 } from './hibernation.ts';
+import {
+  ensureKnowledgePartition,
+  erasureMessage,
+  type KnowledgeSettings,
+  type KnowledgeStep,
+  knowledgeNotConfigured,
+  mergeErasure,
+} from './knowledge.ts';
 import { continueMove, moveStatus } from './move.ts';
 import { labels, managedBy, planTenant, type TenantPlan } from './plan.ts';
 import {
@@ -76,6 +85,8 @@ export interface TenantReconcileDeps {
   poolQuota: TenantPlan['quota'];
   /** Absent: no tenant hibernates (and status.hibernation is not written). */
   hibernation?: TenantHibernationPort;
+  /** The operator's Qdrant (the KnowledgeReady step); absent: KnowledgeReady says not configured. */
+  knowledge?: KnowledgeSettings;
   actions: TenantActions;
 }
 
@@ -92,7 +103,14 @@ export interface TenantHibernationPort {
 export interface TenantCleanup {
   /** What it removes, for status.deletion.remaining, e.g. "Kafka topics". */
   what: string;
-  run(tenant: Tenant): Promise<void>;
+  /** Removes it (idempotent); may report what it erased, for status.deletion. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most clean-ups report nothing and return void
+  run(tenant: Tenant): Promise<CleanupReport | void>;
+}
+
+/** What a clean-up proves it removed. */
+export interface CleanupReport {
+  knowledge?: TenantKnowledgeErasure;
 }
 
 /** While a tenant moves, look again this often: the agents' readiness is not a tenant event. */
@@ -188,6 +206,18 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
     }
   };
 
+  // Like Kafka: Qdrant down keeps the rest of the tenant working and the reconcile is retried.
+  let knowledge: KnowledgeStep | undefined;
+  const knowledgeStep = async (settings: KnowledgeSettings): Promise<StepOutcome> => {
+    knowledge = await ensureKnowledgePartition(plan, settings);
+    const { outcome } = knowledge;
+    if (outcome.status !== 'True') {
+      deps.actions.event(tenant, 'Warning', outcome.reason, outcome.message);
+      if (outcome.reason === 'QdrantUnavailable') failures.push(new Error(outcome.message));
+    }
+    return outcome;
+  };
+
   const previous = tenant.status?.home;
   const dedicated = plan.isolation === 'dedicated';
   const steps = [
@@ -219,6 +249,7 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
     ]),
     await messagingStep(),
     ...(deps.secrets ? [await secretsStep(deps.secrets)] : []),
+    deps.knowledge ? await knowledgeStep(deps.knowledge) : knowledgeNotConfigured,
   ];
 
   // A new tier or isolation can mean a new home: move there once it is built.
@@ -263,6 +294,7 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
       topics: { events: topicNames.events(plan.name), deadLetter: topicNames.deadLetter(plan.name) },
       ...(secretsStatus ? { secrets: secretsStatus } : {}),
       ...(hibernation ? { hibernation } : {}),
+      ...(knowledge ? { knowledge: knowledge.status } : {}),
       agentInstances: deps.agentInstancesOf(plan.name).length,
     },
     conditions,
@@ -326,32 +358,55 @@ async function finalizeTenant(tenant: Tenant, deps: TenantReconcileDeps): Promis
   }
   const remaining: string[] = [];
   const failures: Error[] = [];
+  const reported = tenant.status?.deletion?.knowledge;
+  let knowledge = reported;
   if (agents.length > 0) {
     const names = agents.map((a) => `${a.metadata.namespace}/${a.metadata.name}`).join(', ');
     remaining.push(`${agents.length} AgentInstance(s) stopping: ${names}`);
   } else {
     for (const cleanup of deps.cleanups) {
       try {
-        await cleanup.run(tenant);
+        const report = await cleanup.run(tenant);
+        if (report?.knowledge) knowledge = mergeErasure(knowledge, report.knowledge);
       } catch (error) {
         failures.push(error as Error);
         remaining.push(`${cleanup.what} (${(error as Error).message})`);
       }
     }
   }
-  if (remaining.length === 0) {
+  // A retried deletion erases again; only points erased this time change the report.
+  const erased = knowledge !== undefined && JSON.stringify(knowledge) !== JSON.stringify(reported);
+  if (knowledge && erased)
+    deps.actions.event(tenant, 'Normal', 'KnowledgeErased', erasureMessage(tenant.metadata.name, knowledge));
+  if (remaining.length === 0 && !erased) {
     await deps.actions.removeFinalizer(tenant, tenantFinalizer);
     return undefined;
   }
   const { conditions: _conditions, ...status } = tenant.status ?? {};
-  await deps.actions.writeStatus(tenant, { ...status, phase: 'Terminating', deletion: { remaining } }, [
-    {
-      type: 'Ready',
-      status: 'False',
-      reason: 'Terminating',
-      message: `deleting; still to remove: ${remaining.join('; ')}`,
-    },
-  ]);
+  // The deletion report is written before the finalizer goes, so it is in status (and the Event)
+  // while the Tenant is still there; the finalizer is then removed from the object just written.
+  const version = await deps.actions.writeStatus(
+    tenant,
+    { ...status, phase: 'Terminating', deletion: { remaining, ...(knowledge ? { knowledge } : {}) } },
+    [
+      {
+        type: 'Ready',
+        status: 'False',
+        reason: 'Terminating',
+        message:
+          remaining.length > 0
+            ? `deleting; still to remove: ${remaining.join('; ')}`
+            : 'deleting; everything outside Kubernetes is removed',
+      },
+    ],
+  );
+  if (remaining.length === 0) {
+    const written = version
+      ? { ...tenant, metadata: { ...tenant.metadata, resourceVersion: version } }
+      : tenant;
+    await deps.actions.removeFinalizer(written, tenantFinalizer);
+    return undefined;
+  }
   if (failures.length > 0) {
     deps.actions.event(tenant, 'Warning', 'CleanupFailed', remaining.join('; '));
     throw new AggregateError(
