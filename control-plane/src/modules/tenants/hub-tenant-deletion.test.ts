@@ -8,6 +8,7 @@ import { eventually, testbedEnv, uniqueName, withoutTestbed } from '@agentplane/
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { installCrds } from '../../../../e2e/helpers/crds.ts';
+import { exclusive } from '../../../../e2e/helpers/exclusive.ts';
 import { createOrm } from '../../db/orm.ts';
 import type { ResourceWriter } from '../../kube/resource-writer.ts';
 import { expectedCrds } from '../../multicluster/crd-version.ts';
@@ -37,7 +38,10 @@ describe('tenant deletion on a multi-cluster hub', { skip: withoutTestbed() }, (
       'application/merge-patch+json',
     );
 
+  // No operator may run meanwhile: its finalizer would hold the Tenants this suite expects gone.
+  let release: (() => void) | undefined;
   before(async () => {
+    release = await exclusive('operator');
     db = await createTestDatabase();
     orm = await createOrm({ clientUrl: db.clientUrl, dbName: db.dbName });
     await installCrds();
@@ -80,6 +84,7 @@ describe('tenant deletion on a multi-cluster hub', { skip: withoutTestbed() }, (
     await member?.stop();
     await orm?.close(true);
     await db?.drop();
+    release?.();
   });
 
   it('deletes the Tenant on the member it is placed on, and finds it there once the placement is gone', async () => {

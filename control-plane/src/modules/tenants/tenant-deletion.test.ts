@@ -14,6 +14,7 @@ import { eventually, testbedEnv, uniqueName, withoutTestbed } from '@agentplane/
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { installCrds } from '../../../../e2e/helpers/crds.ts';
+import { exclusive } from '../../../../e2e/helpers/exclusive.ts';
 import { kubectlOk } from '../../../../e2e/helpers/kubectl.ts';
 import type { Pii } from '../../crypto/pii.ts';
 import { bedPii, bedTransit } from '../../crypto/testing.ts';
@@ -158,7 +159,10 @@ describe('tenant deletion', { skip: withoutTestbed() }, () => {
     );
   }
 
+  // No operator may run meanwhile: its finalizer would hold the Tenants this suite expects gone.
+  let release: (() => void) | undefined;
   before(async () => {
+    release = await exclusive('operator');
     db = await createTestDatabase();
     await installCrds();
     const config = new KubeConfig();
@@ -213,6 +217,7 @@ describe('tenant deletion', { skip: withoutTestbed() }, () => {
       await kube?.delete({ apiVersion, kind: 'Tenant', metadata: { name } }).catch(() => {});
     }
     await db?.drop();
+    release?.();
   });
 
   it('the fixtures reach every tenant table, and the cluster holds both Tenants', async () => {
