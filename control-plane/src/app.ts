@@ -35,6 +35,7 @@ import { type ConversationHub, createConversationHub } from './modules/conversat
 import { conversationsRoutes } from './modules/conversations/conversations.routes.ts';
 import { createConversationsService } from './modules/conversations/conversations.service.ts';
 import { createEventStreams, type EventStreamSettings } from './modules/conversations/event-stream.ts';
+import type { SuspensionCheck } from './modules/conversations/suspension.ts';
 import { flagsRoutes, ofrepRoutes } from './modules/flags/flags.routes.ts';
 import { createFlagsService } from './modules/flags/flags.service.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
@@ -98,6 +99,8 @@ export interface AppDependencies {
   knowledge?: KnowledgeIndex;
   /** Largest knowledge document accepted, in bytes. */
   knowledgeMaxDocumentBytes?: number;
+  /** Tenants suspended on the cluster (kubectl); unset: only the tenants table refuses messages. */
+  suspension?: SuspensionCheck;
 }
 
 export interface RouteEntry {
@@ -195,7 +198,7 @@ export async function app(instance: FastifyInstance, deps: AppDependencies) {
     service: createAgentInstancesService({ writer, flags, audit }),
   });
   const pii = deps.pii ?? piiNotConfigured;
-  const conversations = createConversationsService({ bus: deps.bus, pii });
+  const conversations = createConversationsService({ bus: deps.bus, pii, suspension: deps.suspension });
   const streams = createEventStreams({
     root: deps.orm.em,
     hub: deps.hub ?? createConversationHub(),

@@ -2,17 +2,19 @@
 // A missing setting or an unreachable dependency is reported with how to fix it, and the process
 // exits non-zero instead of hanging.
 import { ConfigError, createLogger, type Logger } from '@agentplane/shared';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { buildApp } from './app.ts';
 import { type ControlPlaneConfig, loadControlPlaneConfig, parseAddress } from './config.ts';
 import { migrate } from './db/migrator.ts';
 import { createOrm } from './db/orm.ts';
 import { createFlagEvaluator } from './flags/evaluator.ts';
-import { knowledgeIndexFromConfig } from './knowledge/knowledge-index.ts';
+import { isolationFromDatabase, knowledgeIndexFromConfig } from './knowledge/knowledge-index.ts';
 import { createKubeResourceWriter, noClusterWriter } from './kube/resource-writer.ts';
 import { startEventsConsumer } from './messaging/events-consumer.ts';
 import { createKafkaInboundBus } from './messaging/inbound-bus.ts';
 import { createControlPlaneMetrics } from './metrics/metrics.ts';
 import { createConversationHub } from './modules/conversations/conversation-hub.ts';
+import { createClusterSuspensionCheck } from './modules/conversations/suspension.ts';
 import { createEventsIngest, eventsTopics } from './modules/events-in/events-in.service.ts';
 import { startPiiAndOutboundWebhooks } from './modules/outbound-webhooks/start.ts';
 import { startHub } from './multicluster/start.ts';
@@ -43,8 +45,9 @@ function channelSecretsOf(config: ControlPlaneConfig): ChannelSecrets {
   return cachedChannelSecrets(vault, { ttlMs: config.channelSecretTtlMs });
 }
 
-function knowledgeOf(config: ControlPlaneConfig, log: Logger) {
-  const knowledge = knowledgeIndexFromConfig(config, log);
+function knowledgeOf(config: ControlPlaneConfig, log: Logger, root: EntityManager) {
+  // A dedicated tenant's points go to its own collection, as the operator tells its runtime.
+  const knowledge = knowledgeIndexFromConfig(config, log, isolationFromDatabase(root));
   if (!knowledge) log.warn('QDRANT_URL unset: knowledge routes answer 503 (knowledge_store_not_configured)');
   return {
     ...(knowledge ? { knowledge } : {}),
@@ -108,6 +111,9 @@ async function start(config: ControlPlaneConfig, log: Logger, telemetry: Telemet
       orm,
       bus,
       writer: config.kubeconfig ? createKubeResourceWriter(config.kubeconfig) : noClusterWriter,
+      ...(config.kubeconfig && !clusterHub
+        ? { suspension: createClusterSuspensionCheck(config.kubeconfig, { log }) }
+        : {}),
       ...(clusterHub ? { multicluster: clusterHub } : {}),
       flags: await createFlagEvaluator(),
       platformAdminToken: config.platformAdminToken,
@@ -116,7 +122,7 @@ async function start(config: ControlPlaneConfig, log: Logger, telemetry: Telemet
       pii,
       outboundWebhookSecrets,
       eventStreams: { heartbeatMs: config.sseHeartbeatMs, catchUpMs: config.sseCatchUpMs },
-      ...knowledgeOf(config, log),
+      ...knowledgeOf(config, log, orm.em),
       metrics,
     },
     { logger: log, bodyLimitBytes: config.bodyLimitBytes },

@@ -1,18 +1,24 @@
-// The local platform (`./dev platform`): the test bed, the CRDs, the operator with its least-privilege
-// identity, the control plane, a sample tenant created through the API with an agent, the agent's
-// runtime started from the container spec of the Deployment the operator made, and a sample message
-// answered end to end. Runs until Ctrl-C; `--once` deletes the tenant and stops after the reply (the
-// platform test uses it).
+// The local platform (`./dev platform`): the test bed, a vector store (a STAND-IN for Qdrant: no
+// Qdrant can run here), the CRDs, the operator with its least-privilege identity, the control plane,
+// a sample tenant created through the API with an agent and a knowledge document, the agent's runtime
+// started from the container spec of the Deployment the operator made, and a sample message answered
+// end to end from that knowledge. Runs until Ctrl-C; `--once` deletes the tenant and stops after the
+// reply (the platform test uses it).
 // No model key is needed (the runtime's fallback path); OPENAI_API_KEY/OPENAI_BASE_URL use a real one.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot, stateDir } from '../testbed/paths.ts';
+import { createQdrantStore } from '@agentplane/runtime/vectors';
+import { type KnowledgeIsolation, knowledgeNames } from '@agentplane/shared';
+import { stateDir } from '../testbed/paths.ts';
 import { freePort } from '../testbed/ports.ts';
 import { down, envPath, isHealthy, readState, up } from '../testbed/testbed.ts';
+import {
+  apiClient,
+  knowledgeCollection,
+  startControlPlane,
+  startVectorStore,
+  watchResults,
+} from './parts.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -22,6 +28,16 @@ const { values: args } = parseArgs({
 });
 const tenant = args.tenant as string;
 const agentName = 'support';
+const sampleKnowledge = `# Plans and pricing
+
+## The Pro plan
+
+The Pro plan costs $499 a month for teams of up to 50 people and includes 5,000 conversations. Ask sales@globex.example for a quote; it comes within one business day.
+
+## Support hours
+
+Our support team answers Monday to Friday, 8:00 to 18:00 CET, and within four hours on the Pro plan.
+`;
 const step = (what: string) => console.log(`\x1b[1m==> ${what}\x1b[0m`);
 
 // A bed that was already running is left running afterwards; one started here is stopped.
@@ -34,21 +50,21 @@ const { installCrds } = await import('../helpers/crds.ts');
 const { kubectlOk } = await import('../helpers/kubectl.ts');
 const { operatorKubeconfig, vaultTokenFile } = await import('../helpers/operator.ts');
 const { eventually } = await import('../helpers/eventually.ts');
+const { enableKnowledge, startPart, runtimeFromDeployment, whenAnswering } = await import(
+  '../helpers/runtime-process.ts'
+);
+type PartProcess = import('../helpers/runtime-process.ts').PartProcess;
 
-const children: Array<{ name: string; child: ChildProcess }> = [];
-/** Children stopped on purpose before the rest: their exit is not a failure. */
-const retired = new Set<ChildProcess>();
+const parts: PartProcess[] = [];
+/** Parts stopped on purpose before the rest: their exit is not a failure. */
+const retired = new Set<PartProcess>();
 let stopping = false;
 let stopped: Promise<never> | undefined;
 /** Stops the parts in reverse order (and the bed when it was ours), once, however often it is asked. */
 function stop(code = 0): Promise<never> {
   stopped ??= (async () => {
     stopping = true;
-    for (const { child } of [...children].reverse()) {
-      if (child.exitCode !== null || child.signalCode !== null) continue;
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    for (const part of [...parts].reverse()) await part.stop();
     if (owned) await down();
     process.exit(code);
   })();
@@ -56,30 +72,25 @@ function stop(code = 0): Promise<never> {
 }
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
-// Whatever ends this process (a failed step included), its parts end with it: none is left behind
-// holding the operator Lease or consuming a topic.
-process.on('exit', () => {
-  for (const { child } of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
+// Whatever ends this process (a failed step included), its parts end with it (startPart reaps them):
+// none is left behind holding the operator Lease or consuming a topic.
 
-/** Starts a part of the platform as its own process; its logs go to .testbed/logs/<name>.log. */
-function run(name: string, script: string, env: Record<string, string>, argv: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [join(repoRoot, script), ...argv], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const log = join(stateDir, 'logs', `${name}.log`);
-  for (const stream of [child.stdout, child.stderr])
-    stream?.on('data', (chunk) => writeFileSync(log, chunk, { flag: 'a' }));
-  child.on('exit', (code) => {
-    if (stopping || retired.has(child)) return;
-    console.error(`${name} exited with ${code}; see ${log}. Stopping.`);
+/** Watches a started part: its logs go to .testbed/logs/<name>.log, and its death stops the rest. */
+function watched(part: PartProcess): PartProcess {
+  parts.push(part);
+  void part.exited.then((code) => {
+    if (stopping || retired.has(part)) return;
+    console.error(`${part.name} exited with ${code}; see ${logOf(part.name)}. Stopping.`);
     void stop(1);
   });
-  children.push({ name, child });
-  return child;
+  return part;
 }
+const logOf = (name: string) => join(stateDir, 'logs', `${name}.log`);
+
+step('the vector store: a STAND-IN for Qdrant (no Qdrant server can run here), shared by API and runtime');
+const vectors = await startVectorStore(logOf('qdrant-stand-in'));
+watched(vectors.part);
+const qdrant = { QDRANT_URL: vectors.url, QDRANT_COLLECTION: knowledgeCollection };
 
 step('CRDs and the operator');
 // On a bed shared with running test suites, their operators and this one would contend for one Lease.
@@ -88,43 +99,31 @@ const release = owned ? () => {} : await exclusive('operator');
 process.on('exit', release);
 await installCrds();
 const operatorPort = await freePort();
-run('operator', 'operator/src/main.ts', {
-  KUBECONFIG: await operatorKubeconfig(),
-  OPERATOR_HTTP_ADDRESS: `127.0.0.1:${operatorPort}`,
-  VAULT_TOKEN_FILE: vaultTokenFile(),
-});
-
-step('the control plane (migrations, API, events consumer)');
-const apiPort = await freePort();
-const api = `http://127.0.0.1:${apiPort}`;
-const adminToken = randomBytes(24).toString('hex');
-run('control-plane', 'control-plane/src/server.ts', {
-  CONTROL_PLANE_HTTP_ADDRESS: `127.0.0.1:${apiPort}`,
-  CONTROL_PLANE_MIGRATE_ON_START: 'true',
-  PLATFORM_ADMIN_TOKEN: adminToken,
-});
-await eventually(
-  () =>
-    fetch(`${api}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    ),
-  {
-    what: 'the control plane to answer /healthz',
-    timeoutMs: 60_000,
-  },
+watched(
+  startPart('operator', 'operator/src/main.ts', {
+    env: {
+      KUBECONFIG: await operatorKubeconfig(),
+      OPERATOR_HTTP_ADDRESS: `127.0.0.1:${operatorPort}`,
+      VAULT_TOKEN_FILE: vaultTokenFile(),
+      // The runtime's Deployments carry the vector store's address (an operator that does not know
+      // these settings yet ignores them; the runtime then gets them below as a default).
+      OPERATOR_QDRANT_URL: qdrant.QDRANT_URL,
+      OPERATOR_QDRANT_COLLECTION: qdrant.QDRANT_COLLECTION,
+    },
+    logFile: logOf('operator'),
+  }),
 );
 
-async function call<T>(method: string, path: string, token: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${api}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
+step('the control plane (migrations, API, events consumer)');
+const controlPlane = await startControlPlane(
+  // A new tenant's events are read from its topic's creation on, not at the next 30 s refresh.
+  { ...qdrant, CONTROL_PLANE_EVENTS_TOPIC_REFRESH: '2s' },
+  logOf('control-plane'),
+);
+watched(controlPlane.part);
+const { url: api, adminToken } = controlPlane;
+
+const { call } = apiClient(api);
 
 step(`sample tenant ${tenant} through the API, and an API key for it`);
 const existing = await fetch(`${api}/v1/tenants/${tenant}`, {
@@ -156,6 +155,9 @@ if (!listed.some((a) => a.name === agentName))
     agent: 'customer-service',
     version: '2.1.0',
   });
+// The API has no field for knowledge yet, and without spec.knowledge the operator leaves retrieval
+// off: it is turned on on the resource (the control plane's server-side apply keeps the field).
+await enableKnowledge(namespace, agentName);
 await kubectlOk([
   'wait',
   '--for=condition=Ready',
@@ -166,62 +168,71 @@ await kubectlOk([
 ]);
 
 step('the runtime, from the container spec of the Deployment the operator made');
-// biome-ignore lint/suspicious/noExplicitAny: wire-format JSON from kubectl
-const deployment: any = JSON.parse(
-  await kubectlOk(['get', 'deployment', `agent-${agentName}`, '-n', namespace, '-o', 'json']),
-);
-const container = deployment.spec.template.spec.containers[0];
-// biome-ignore lint/suspicious/noExplicitAny: wire-format JSON from kubectl
-const configMap: any = JSON.parse(
-  await kubectlOk(['get', 'configmap', `agent-${agentName}-config`, '-n', namespace, '-o', 'json']),
-);
-const configDir = mkdtempSync(join(tmpdir(), 'agentplane-runtime-'));
-writeFileSync(join(configDir, 'agent.json'), configMap.data['agent.json']);
-const podEnv = Object.fromEntries(
-  (container.env as Array<{ name: string; value?: string }>).flatMap((e) =>
-    e.value === undefined ? [] : [[e.name, e.value]],
-  ),
-);
-const runtimePort = await freePort();
-run(
-  'runtime',
-  'runtime/src/main.ts',
-  {
-    ...podEnv,
-    // What a pod gets from the cluster, here from the test bed: brokers and Vault on 127.0.0.1, a
-    // Vault token instead of a ServiceAccount login, probes on a free loopback port.
+const home = JSON.parse(await kubectlOk(['get', 'tenant', tenant, '-o', 'json'])).status.home;
+const isolation = home.isolation as KnowledgeIsolation;
+const launch = await runtimeFromDeployment({
+  namespace,
+  agentInstance: agentName,
+  // What a pod gets from the cluster, here from the test bed.
+  cluster: {
     KAFKA_BROKERS: state.env.KAFKA_BROKERS ?? '',
     VAULT_ADDR: state.env.VAULT_ADDR ?? '',
     VAULT_TOKEN: state.env.VAULT_TOKEN ?? '',
-    AGENTPLANE_HTTP_HOST: '127.0.0.1',
-    AGENTPLANE_HTTP_PORT: String(runtimePort),
   },
-  (container.args as string[]).map((a) =>
-    a === '/etc/agentplane/agent.json' ? join(configDir, 'agent.json') : a,
-  ),
-);
-await eventually(
-  () =>
-    fetch(`http://127.0.0.1:${runtimePort}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    ),
-  {
-    what: 'the runtime to be ready',
-    timeoutMs: 60_000,
+  // What the operator writes into the Deployment when it manages the vector store; an operator that
+  // does not leaves it to the platform, by the rule the control plane writes with.
+  defaults: {
+    QDRANT_URL: qdrant.QDRANT_URL,
+    QDRANT_COLLECTION: knowledgeNames.collection(tenant, isolation, knowledgeCollection),
   },
+});
+console.log(
+  `  runtime reads knowledge from ${launch.env.QDRANT_URL}, collection ${launch.env.QDRANT_COLLECTION}`,
 );
+const runtime = watched(
+  startPart('runtime', 'runtime/src/main.ts', {
+    env: launch.env,
+    argv: launch.argv,
+    logFile: logOf('runtime'),
+  }),
+);
+await whenAnswering(runtime, `http://127.0.0.1:${launch.port}/readyz`, 'the runtime to be ready');
+
+step('some knowledge for the agent: a markdown document through the API, indexed into the vector store');
+const document = await call<{ id: string }>('POST', `/v1/tenants/${tenant}/knowledge`, key, {
+  title: 'Globex handbook',
+  contentType: 'text/markdown',
+  content: sampleKnowledge,
+});
+// biome-ignore lint/suspicious/noExplicitAny: the API's JSON
+const indexed: any = await eventually(
+  async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: the API's JSON
+    const view: any = await call('GET', `/v1/tenants/${tenant}/knowledge/${document.id}`, key);
+    if (view.status === 'failed') throw new Error(`indexing failed: ${view.error}`);
+    return view.status === 'ready' && view;
+  },
+  { what: 'the document to be indexed', timeoutMs: 60_000, intervalMs: 250 },
+);
+console.log(`  document ${document.id}: ${indexed.status}, ${indexed.chunkCount} chunks`);
 
 step('a sample message, answered end to end');
+// The API shows a result without its sources; the runtime's result event carries them.
+const published = await watchResults((state.env.KAFKA_BROKERS ?? '').split(','), tenant);
 const conversation = await call<{ id: string }>('POST', `/v1/tenants/${tenant}/conversations`, key, {
   agentInstance: agentName,
 });
 const text =
   'Hi, we are 40 people at Initech and want a quote for the Pro plan. Reach me at peter@initech.example.';
-await call('POST', `/v1/tenants/${tenant}/conversations/${conversation.id}/messages`, key, {
-  body: text,
-  sender: { name: 'Peter Gibbons', email: 'peter@initech.example' },
-});
+const sent = await call<{ id: string }>(
+  'POST',
+  `/v1/tenants/${tenant}/conversations/${conversation.id}/messages`,
+  key,
+  {
+    body: text,
+    sender: { name: 'Peter Gibbons', email: 'peter@initech.example' },
+  },
+);
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON
 const answered: any = await eventually(
   async () => {
@@ -232,31 +243,46 @@ const answered: any = await eventually(
   { what: 'the reply to arrive', timeoutMs: 60_000, intervalMs: 500 },
 );
 const result = answered.results[0];
+const event = await published.result(sent.id);
+await published.close();
+// Chunk ids to their titles, read from the vector store with the tenant filter.
+const stored = await createQdrantStore({
+  url: vectors.url,
+  collection: launch.env.QDRANT_COLLECTION ?? '',
+}).list(tenant, {
+  limit: 100,
+});
+const titleOf = (id: string) => stored.points.find((p) => p.id === id)?.title ?? id;
+const sources = event.sources.map((s) => `${titleOf(s.id)} (score ${s.score})`).join('; ') || 'none';
 console.log(`
   message : ${text}
-  reply   : ${result.reply ?? `(no reply: ${result.labels.join(', ')})`}
-  intent  : ${result.intent}; lead ${result.lead ? `${result.lead.temperature} (${result.lead.score})` : 'none'}
+  reply   : ${result.reply?.replace(/\s+/g, ' ') ?? `(no reply: ${result.labels.join(', ')})`}
+  sources : ${sources}
+  intent  : ${result.intent}; lead ${result.lead ? `${result.lead.temperature} (${result.lead.score})` : 'none'}; ${event.path} path
   entities: ${JSON.stringify(result.entities)}
 `);
 
-console.log(`local platform running: tenant ${tenant} with agent ${agentName}
+console.log(`local platform running: tenant ${tenant} with agent ${agentName} and knowledge document ${document.id}
   API       ${api}   (OpenAPI at ${api}/docs)
   API key   ${key}   (owner of ${tenant}; shown once)
   try       curl -H 'Authorization: Bearer ${key}' ${api}/v1/tenants/${tenant}/conversations/${conversation.id}
+  vectors   ${vectors.url}   (a STAND-IN for Qdrant, in memory)
   cluster   source ${envPath}; kubectl get agentplane -A; kubectl describe tenant ${tenant}
-  logs      .testbed/logs/{operator,control-plane,runtime}.log
+  logs      .testbed/logs/{qdrant-stand-in,operator,control-plane,runtime}.log
 Ctrl-C stops everything${owned ? ' (and the test bed it started)' : ''}.`);
 if (args.once) {
   // One answer was the point: remove the sample tenant while the operator still runs, then stop.
   step(`deleting tenant ${tenant}`);
   // The runtime first: in a cluster deleting the Deployment stops its pods, here it is our process,
   // and the agent's finalizer waits until its consumer group is empty before deleting the topic.
-  const runtime = children.find((c) => c.name === 'runtime')?.child;
-  if (runtime && runtime.exitCode === null) {
-    retired.add(runtime);
-    runtime.kill('SIGTERM');
-    await new Promise((resolve) => runtime.once('exit', resolve));
-  }
-  await kubectlOk(['delete', 'tenant', tenant, '--timeout=120s']);
+  retired.add(runtime);
+  await runtime.stop();
+  // Through the API: its records, knowledge and keys go too, and the Tenant on the cluster.
+  await call('DELETE', `/v1/tenants/${tenant}`, adminToken);
+  await eventually(
+    async () => (await call('GET', `/v1/tenants/${tenant}/deletion`, adminToken)).state === 'completed',
+    { what: `tenant ${tenant} to be deleted`, timeoutMs: 120_000, intervalMs: 1000 },
+  );
+  console.log(`tenant ${tenant} deleted`);
   await stop(0);
 }

@@ -61,26 +61,54 @@ export async function createKafkaInboundBus({
     retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
     connectionTimeout: 3000,
   });
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
+  const connected = async () => {
+    const fresh = kafka.producer({ allowAutoTopicCreation: false });
+    await fresh.connect();
+    return fresh;
+  };
+  let producer: Producer = await connected();
+  let replacing: Promise<Producer> | undefined;
+  // kafkajs asks for the metadata of every topic a producer ever sent to: once one of them is
+  // deleted (a deleted tenant's), every send to a topic it has not seen yet fails as unknown. So
+  // an unknown topic replaces the producer (once, however many sends saw it, and at most every 5 s:
+  // a topic that is really missing must not churn connections) and is tried again.
+  let replacedAt = 0;
+  const replace = (failed: Producer) => {
+    if (producer !== failed) return Promise.resolve(producer);
+    if (!replacing && Date.now() - replacedAt < 5000) return Promise.resolve(undefined);
+    replacedAt = Date.now();
+    replacing ??= connected().then((fresh) => {
+      producer = fresh;
+      replacing = undefined;
+      setTimeout(() => void failed.disconnect().catch(() => {}), 30_000).unref();
+      return fresh;
+    });
+    return replacing;
+  };
+  const send = (by: Producer, { topic, key, value, headers }: InboundRecord) =>
+    tracedProduce(topic, headers ?? {}, (traced) =>
+      by.send({ topic, acks: -1, messages: [{ key, value: JSON.stringify(value), headers: traced }] }),
+    );
   const bus: InboundBus = {
-    async publish({ topic, key, value, headers }) {
+    async publish(record) {
+      const by = producer;
       try {
-        await tracedProduce(topic, headers ?? {}, (traced) =>
-          producer.send({
-            topic,
-            acks: -1,
-            messages: [{ key, value: JSON.stringify(value), headers: traced }],
-          }),
-        );
+        await send(by, record).catch(async (error: unknown) => {
+          const fresh = translate(error, record.topic).code === 'conflict' && (await replace(by));
+          if (!fresh) throw error;
+          await send(fresh, record);
+        });
       } catch (error) {
-        log.warn({ err: error, topic }, 'kafka produce failed');
-        const domain = translate(error, topic);
+        log.warn({ err: error, topic: record.topic }, 'kafka produce failed');
+        const domain = translate(error, record.topic);
         onProduceFailure?.(domain.code === 'conflict' ? 'unknown_topic' : 'unavailable');
         throw domain;
       }
     },
-    close: () => producer.disconnect(),
+    close: async () => {
+      await replacing;
+      await producer.disconnect();
+    },
   };
   return bus;
 }

@@ -13,6 +13,7 @@ import type { InboundBus } from '../../messaging/inbound-bus.ts';
 import type { CreateConversationBody, PostMessageBody } from './conversations.schemas.ts';
 import { inboundRecord } from './inbound-record.ts';
 import { resultsOf } from './results.ts';
+import type { SuspensionCheck } from './suspension.ts';
 
 /** A message that arrived on a channel webhook, with the channel's own identities. */
 export interface ChannelMessage {
@@ -43,7 +44,16 @@ function conversationView(conversation: Conversation, agentInstance: string) {
   };
 }
 
-export function createConversationsService({ bus, pii }: { bus: InboundBus; pii: Pii }) {
+export function createConversationsService({
+  bus,
+  pii,
+  suspension,
+}: {
+  bus: InboundBus;
+  pii: Pii;
+  /** The cluster's word on suspension (spec.suspended set with kubectl); unset: the tenants table only. */
+  suspension?: SuspensionCheck | undefined;
+}) {
   const load = async (em: EntityManager, tenantId: string, id: string) => {
     const conversation = await em.findOne(Conversation, { id, tenantId });
     if (!conversation) throw notFound('conversation', id);
@@ -54,7 +64,7 @@ export function createConversationsService({ bus, pii }: { bus: InboundBus; pii:
   const ensureAccepting = async (em: EntityManager, tenantId: string) => {
     const tenant = await em.findOne(Tenant, { id: tenantId });
     if (!tenant) throw notFound('tenant', tenantId);
-    if (tenant.suspended)
+    if (tenant.suspended || (await suspension?.isSuspended(tenantId)))
       throw new DomainError('tenant_suspended', `tenant "${tenantId}" is suspended and accepts no messages`);
   };
 

@@ -1,0 +1,222 @@
+// agentplane's parts as local processes, and the runtime the way a pod of its Deployment would run
+// it. There is no kubelet on the test bed: the local platform and the journey suite start the
+// runtime from the Deployment the operator wrote — its container's args and env, its config map
+// where it is mounted, its optional env secret — plus what a pod gets from the cluster (brokers and
+// Vault on 127.0.0.1, a Vault token instead of a ServiceAccount login, probes on a free port).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../testbed/ports.ts';
+import { eventually } from './eventually.ts';
+import { kubectl, kubectlOk } from './kubectl.ts';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface PartProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  /** The last ~1 MB it wrote to stdout and stderr. */
+  output(): string;
+  /** Resolves with the exit code once it ended. */
+  readonly exited: Promise<number | null>;
+  /** SIGTERM, then the exit code; resolves at once when it already ended. */
+  stop(): Promise<number | null>;
+}
+
+const running = new Set<ChildProcess>();
+let reaper = false;
+/** Whatever ends this process, the parts it started end with it: none keeps a Lease or a consumer group. */
+function reapOnExit(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (reaper) return;
+  reaper = true;
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL');
+  });
+}
+
+/**
+ * Starts `script` (a path from the repository root) with this Node, `env` over this process's
+ * environment. Its output is kept (last ~1 MB) and appended to `logFile` when given.
+ */
+export function startPart(
+  name: string,
+  script: string,
+  { env = {}, argv = [], logFile }: { env?: Record<string, string>; argv?: string[]; logFile?: string } = {},
+): PartProcess {
+  const child = spawn(process.execPath, [join(repoRoot, script), ...argv], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  reapOnExit(child);
+  let output = '';
+  for (const stream of [child.stdout, child.stderr])
+    stream?.on('data', (chunk: Buffer) => {
+      output = (output + chunk).slice(-1_000_000);
+      if (logFile) appendFileSync(logFile, chunk);
+    });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    name,
+    child,
+    output: () => output,
+    exited,
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Resolves once `url` answers 2xx; throws with `what` after `timeoutMs`. */
+export const answering = (url: string, what: string, timeoutMs = 60_000) =>
+  eventually(
+    () =>
+      fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    { what, timeoutMs, intervalMs: 250 },
+  );
+
+/** Resolves once `part` answers at `url`; throws with its output when it exits before. */
+export async function whenAnswering(part: PartProcess, url: string, what: string): Promise<void> {
+  let ready = false;
+  const died = part.exited.then((code) => {
+    if (!ready)
+      throw new Error(`${part.name} exited with ${code} before ${what}:\n${part.output().slice(-3000)}`);
+  });
+  died.catch(() => {}); // reported by the race below, or not at all once the part answered
+  await Promise.race([
+    answering(url, what).then(() => {
+      ready = true;
+    }),
+    died,
+  ]);
+}
+
+export interface RuntimeLaunch {
+  argv: string[];
+  env: Record<string, string>;
+  /** The loopback port of its probes (/readyz, /metrics). */
+  port: number;
+}
+
+interface Container {
+  args?: string[];
+  env?: Array<{ name: string; value?: string }>;
+  envFrom?: Array<{ secretRef?: { name: string } }>;
+  volumeMounts?: Array<{ name: string; mountPath: string }>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: wire-format JSON from kubectl
+const getJson = async (args: string[]): Promise<any> =>
+  JSON.parse(await kubectlOk(['get', ...args, '-o', 'json']));
+
+/** The data of the Secret `name` (decoded), or nothing when it does not exist (envFrom is optional). */
+async function secretEnv(namespace: string, name: string): Promise<Record<string, string>> {
+  const found = await kubectl(['get', 'secret', name, '-n', namespace, '-o', 'json']);
+  if (found.code !== 0) return {};
+  const data = (JSON.parse(found.stdout).data ?? {}) as Record<string, string>;
+  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+}
+
+/**
+ * What a pod of Deployment `agent-<agentInstance>` in `namespace` would run: the container's args with
+ * each config-map volume written to a temporary folder in place of its mount path, and its env:
+ * `defaults` (what the Deployment does not set yet), then the container's env and env secrets, then
+ * `cluster` (what the cluster gives a pod). Reads the objects with the test bed's kubectl.
+ */
+export async function runtimeFromDeployment({
+  namespace,
+  agentInstance,
+  cluster,
+  defaults = {},
+}: {
+  namespace: string;
+  agentInstance: string;
+  cluster: Record<string, string>;
+  defaults?: Record<string, string>;
+}): Promise<RuntimeLaunch> {
+  const deployment = await getJson(['deployment', `agent-${agentInstance}`, '-n', namespace]);
+  const pod = deployment.spec.template.spec;
+  const container = pod.containers[0] as Container;
+  let argv = container.args ?? [];
+  for (const mount of container.volumeMounts ?? []) {
+    const volume = (pod.volumes ?? []).find((v: { name: string }) => v.name === mount.name);
+    if (!volume?.configMap) continue;
+    const configMap = await getJson(['configmap', volume.configMap.name, '-n', namespace]);
+    const dir = mkdtempSync(join(tmpdir(), 'agentplane-runtime-'));
+    for (const [file, content] of Object.entries(configMap.data ?? {}))
+      writeFileSync(join(dir, file), String(content));
+    argv = argv.map((a) => (a.startsWith(mount.mountPath) ? dir + a.slice(mount.mountPath.length) : a));
+  }
+  const podEnv = Object.fromEntries(
+    (container.env ?? []).flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])),
+  );
+  for (const from of container.envFrom ?? [])
+    if (from.secretRef) Object.assign(podEnv, await secretEnv(namespace, from.secretRef.name));
+  const port = await freePort();
+  return {
+    argv,
+    port,
+    env: {
+      ...defaults,
+      ...podEnv,
+      ...cluster,
+      AGENTPLANE_HTTP_HOST: '127.0.0.1',
+      AGENTPLANE_HTTP_PORT: String(port),
+    },
+  };
+}
+
+/** `runtimeFromDeployment`, started, once its /readyz answers. */
+export async function startRuntimeFromDeployment(
+  options: Parameters<typeof runtimeFromDeployment>[0] & { logFile?: string },
+): Promise<PartProcess & { launch: RuntimeLaunch }> {
+  const launch = await runtimeFromDeployment(options);
+  const part = startPart('runtime', 'runtime/src/main.ts', {
+    env: launch.env,
+    argv: launch.argv,
+    ...(options.logFile ? { logFile: options.logFile } : {}),
+  });
+  await whenAnswering(part, `http://127.0.0.1:${launch.port}/readyz`, 'the runtime to be ready');
+  return { ...part, launch };
+}
+
+/**
+ * Turns retrieval on for AgentInstance `name` (`spec.knowledge`, which the API cannot set yet) and
+ * waits until the operator wrote it into the runtime's config map.
+ */
+export async function enableKnowledge(namespace: string, name: string, topK = 3): Promise<void> {
+  await kubectlOk([
+    'patch',
+    'agentinstance',
+    name,
+    '-n',
+    namespace,
+    '--type=merge',
+    '-p',
+    JSON.stringify({ spec: { knowledge: { enabled: true, topK } } }),
+  ]);
+  await eventually(
+    async () => {
+      const found = await kubectl([
+        'get',
+        'configmap',
+        `agent-${name}-config`,
+        '-n',
+        namespace,
+        '-o',
+        'json',
+      ]);
+      if (found.code !== 0) return false;
+      const config = JSON.parse(JSON.parse(found.stdout).data?.['agent.json'] ?? '{}');
+      return config.knowledge?.enabled === true;
+    },
+    { what: `knowledge enabled in the config of agent ${name}`, timeoutMs: 30_000 },
+  );
+}

@@ -1,0 +1,18 @@
+// The vector store of the local platform and the journey suite: a STAND-IN for Qdrant (no Qdrant
+// server can run on these machines), the faithful subset of its REST API the adapter uses, run as
+// its own process so the control plane (which indexes knowledge) and the runtime (which retrieves
+// it) share one store, as they share one Qdrant in a cluster. Its data lives in memory.
+// Prints one line `qdrant stand-in listening at <url>` on stdout once it accepts connections.
+import { startQdrantStandIn } from '@agentplane/runtime/test-support/qdrant-stand-in';
+
+const standIn = await startQdrantStandIn();
+console.error(
+  'THIS IS A STAND-IN FOR QDRANT (runtime/test-support/qdrant-stand-in.ts), in memory, for local use and tests only',
+);
+console.log(`qdrant stand-in listening at ${standIn.url}`);
+// Clients keep connections alive, which would hold close() open: give it a moment, then go.
+for (const signal of ['SIGTERM', 'SIGINT'] as const)
+  process.once(signal, () => {
+    setTimeout(() => process.exit(0), 500).unref();
+    void standIn.close().then(() => process.exit(0));
+  });
