@@ -186,37 +186,3 @@ export async function startRuntimeFromDeployment(
   await whenAnswering(part, `http://127.0.0.1:${launch.port}/readyz`, 'the runtime to be ready');
   return { ...part, launch };
 }
-
-/**
- * Turns retrieval on for AgentInstance `name` (`spec.knowledge`, which the API cannot set yet) and
- * waits until the operator wrote it into the runtime's config map.
- */
-export async function enableKnowledge(namespace: string, name: string, topK = 3): Promise<void> {
-  await kubectlOk([
-    'patch',
-    'agentinstance',
-    name,
-    '-n',
-    namespace,
-    '--type=merge',
-    '-p',
-    JSON.stringify({ spec: { knowledge: { enabled: true, topK } } }),
-  ]);
-  await eventually(
-    async () => {
-      const found = await kubectl([
-        'get',
-        'configmap',
-        `agent-${name}-config`,
-        '-n',
-        namespace,
-        '-o',
-        'json',
-      ]);
-      if (found.code !== 0) return false;
-      const config = JSON.parse(JSON.parse(found.stdout).data?.['agent.json'] ?? '{}');
-      return config.knowledge?.enabled === true;
-    },
-    { what: `knowledge enabled in the config of agent ${name}`, timeoutMs: 30_000 },
-  );
-}

@@ -50,9 +50,7 @@ const { installCrds } = await import('../helpers/crds.ts');
 const { kubectlOk } = await import('../helpers/kubectl.ts');
 const { operatorKubeconfig, vaultTokenFile } = await import('../helpers/operator.ts');
 const { eventually } = await import('../helpers/eventually.ts');
-const { enableKnowledge, startPart, runtimeFromDeployment, whenAnswering } = await import(
-  '../helpers/runtime-process.ts'
-);
+const { startPart, runtimeFromDeployment, whenAnswering } = await import('../helpers/runtime-process.ts');
 type PartProcess = import('../helpers/runtime-process.ts').PartProcess;
 
 const parts: PartProcess[] = [];
@@ -149,15 +147,16 @@ const agents = await call<{ items?: Array<{ name: string }> } | Array<{ name: st
   key,
 );
 const listed = Array.isArray(agents) ? agents : (agents.items ?? []);
+// Retrieval from the tenant's knowledge is on per agent (left out, the agent answers without it).
+const knowledge = { enabled: true, topK: 3 };
 if (!listed.some((a) => a.name === agentName))
   await call('POST', `/v1/tenants/${tenant}/agent-instances`, key, {
     name: agentName,
     agent: 'customer-service',
     version: '2.1.0',
+    knowledge,
   });
-// The API has no field for knowledge yet, and without spec.knowledge the operator leaves retrieval
-// off: it is turned on on the resource (the control plane's server-side apply keeps the field).
-await enableKnowledge(namespace, agentName);
+else await call('PATCH', `/v1/tenants/${tenant}/agent-instances/${agentName}`, key, { knowledge });
 await kubectlOk([
   'wait',
   '--for=condition=Ready',

@@ -22,7 +22,7 @@ import { testbedEnv, uniqueName } from '../helpers/env.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { kubectl, kubectlOk } from '../helpers/kubectl.ts';
 import { operatorSuite } from '../helpers/operator.ts';
-import { enableKnowledge, type PartProcess, startRuntimeFromDeployment } from '../helpers/runtime-process.ts';
+import { type PartProcess, startRuntimeFromDeployment } from '../helpers/runtime-process.ts';
 import {
   apiClient,
   type ControlPlane,
@@ -152,10 +152,8 @@ describe('the journey: kubectl apply → agents, knowledge, messages, billing, e
       // The sales agent qualifies leads as well as answering (customer-service only answers).
       agent: 'sales',
       version: '2.1.0',
+      knowledge: { enabled: true, topK: 3 },
     });
-    // The API has no field for knowledge and the operator leaves retrieval off without spec.knowledge
-    // (the CRD's default): an SRE turns it on on the resource, where the control plane's apply keeps it.
-    await enableKnowledge(namespace, agent);
     await kubectlOk([
       'wait',
       '--for=condition=Ready',

@@ -97,6 +97,7 @@ export const AgentInstance = defineEntity({
     version: p.string(),
     model: p.json<Record<string, unknown>>().nullable(),
     prompt: p.json<{ system?: string; tone?: string }>().nullable(),
+    knowledge: p.json<{ enabled?: boolean; topK?: number }>().nullable(),
     replicas: p.integer(),
     paused: p.boolean(),
     createdAt: createdAt(),
@@ -150,6 +151,8 @@ export const Result = defineEntity({
     labels: p.json<string[]>(),
     entities: p.json<Record<string, string>>(),
     reply: p.text().nullable(),
+    /** The knowledge chunks the reply drew on (ids of knowledge_chunks), best first. */
+    sources: p.json<{ id: string; score: number }[]>(),
     tokens: p.integer(),
     // The blind indexes of the sealed email and phone in `entities` (docs/pii-encryption.md).
     emailIndex: p.string().nullable(),

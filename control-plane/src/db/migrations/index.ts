@@ -6,6 +6,7 @@ import { Migration20261124000003EventsIngest } from './Migration20261124000003_e
 import { Migration20261129000010Multicluster } from './Migration20261129000010_multicluster.ts';
 import { Migration20261206000100KnowledgeAndDataRights } from './Migration20261206000100_knowledge_and_data_rights.ts';
 import { Migration20261206000200PiiAndOutboundWebhooks } from './Migration20261206000200_pii_and_outbound_webhooks.ts';
+import { Migration20261206000300AgentKnowledgeAndSources } from './Migration20261206000300_agent_knowledge_and_sources.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123000001_schema', class: Migration20261123000001Schema },
@@ -19,5 +20,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: 'Migration20261206000200_pii_and_outbound_webhooks',
     class: Migration20261206000200PiiAndOutboundWebhooks,
+  },
+  {
+    name: 'Migration20261206000300_agent_knowledge_and_sources',
+    class: Migration20261206000300AgentKnowledgeAndSources,
   },
 ];

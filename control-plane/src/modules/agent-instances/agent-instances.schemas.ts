@@ -13,12 +13,21 @@ const Prompt = Strict({
   tone: Type.Optional(Type.String({ maxLength: 50 })),
 });
 
+const Knowledge = Strict(
+  {
+    enabled: Type.Optional(Type.Boolean({ default: true })),
+    topK: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 5 })),
+  },
+  { description: "Retrieval from the tenant's knowledge before replying. Left out: no retrieval." },
+);
+
 export const CreateAgentInstanceBody = Strict({
   name: DnsName,
   agent: Agent,
   version: Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+$', examples: ['2.1.0'] }),
   model: Type.Optional(Model),
   prompt: Type.Optional(Prompt),
+  knowledge: Type.Optional(Knowledge),
   replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 50, default: 1 })),
   paused: Type.Optional(Type.Boolean({ default: false })),
 });
@@ -28,6 +37,7 @@ export const UpdateAgentInstanceBody = Strict({
   version: Type.Optional(CreateAgentInstanceBody.properties.version),
   model: Type.Optional(Model),
   prompt: Type.Optional(Prompt),
+  knowledge: Type.Optional(Knowledge),
   replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 50 })),
   paused: Type.Optional(Type.Boolean()),
 });
@@ -40,6 +50,7 @@ export const AgentInstanceView = Strict({
   version: Type.String(),
   model: Type.Union([Model, Type.Null()]),
   prompt: Type.Union([Prompt, Type.Null()]),
+  knowledge: Type.Union([Knowledge, Type.Null()]),
   replicas: Type.Integer(),
   paused: Type.Boolean(),
   createdAt: Timestamp,

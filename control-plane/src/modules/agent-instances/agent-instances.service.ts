@@ -27,6 +27,7 @@ function toView(instance: AgentInstance): AgentInstanceView {
     version: instance.version,
     model: (instance.model as AgentInstanceView['model']) ?? null,
     prompt: instance.prompt ?? null,
+    knowledge: instance.knowledge ?? null,
     replicas: instance.replicas,
     paused: instance.paused,
     createdAt: instance.createdAt.toISOString(),
@@ -44,6 +45,7 @@ export function specOf(tenantId: string, instance: AgentInstance): AgentInstance
     paused: instance.paused,
     ...(instance.model ? { model: instance.model as AgentInstanceSpec['model'] } : {}),
     ...(instance.prompt ? { prompt: instance.prompt } : {}),
+    ...(instance.knowledge ? { knowledge: instance.knowledge } : {}),
   } as AgentInstanceSpec;
 }
 
@@ -89,6 +91,7 @@ export function createAgentInstancesService({ writer, flags, audit }: AgentInsta
         version: body.version,
         model: body.model ?? null,
         prompt: body.prompt ?? null,
+        knowledge: body.knowledge ?? null,
         replicas: body.replicas ?? 1,
         paused: body.paused ?? false,
       });

@@ -55,6 +55,15 @@ export const ResultView = Strict(
     }),
     entities: Type.Record(Type.String(), Type.String()),
     reply: Type.Union([Type.String(), Type.Null()]),
+    sources: Type.Array(
+      Strict({
+        id: Type.String({ description: 'The knowledge chunk.' }),
+        score: Type.Number(),
+        documentId: Type.Union([Uuid, Type.Null()], { description: 'Null once the document was deleted.' }),
+        title: Type.Union([Type.String(), Type.Null()]),
+      }),
+      { description: "The tenant's knowledge the reply drew on, best first." },
+    ),
     lead: Type.Union([LeadView, Type.Null()]),
     createdAt: Timestamp,
   },

@@ -13,6 +13,7 @@ interface ResultRow {
   labels: string[];
   entities: Record<string, string>;
   reply: string | null;
+  sources: ResultView['sources'];
   created_at: Date | string;
   score: number | null;
   temperature: 'hot' | 'warm' | 'cold' | null;
@@ -26,6 +27,7 @@ const toView = (row: ResultRow): ResultView => ({
   labels: row.labels,
   entities: row.entities,
   reply: row.reply,
+  sources: row.sources,
   lead:
     row.score === null || row.temperature === null
       ? null
@@ -33,8 +35,14 @@ const toView = (row: ResultRow): ResultView => ({
   createdAt: new Date(row.created_at).toISOString(),
 });
 
+// Sources name the chunk's document and title while it exists (null once it was deleted).
 const select = `select r.id, r.message_id, r.intent, r.sentiment, r.labels, r.entities, r.reply, r.created_at,
-       l.score, l.temperature
+       l.score, l.temperature,
+       (select coalesce(jsonb_agg(jsonb_build_object(
+                 'id', e.value->>'id', 'score', (e.value->>'score')::float8,
+                 'documentId', c.document_id, 'title', c.title) order by e.ord), '[]'::jsonb)
+          from jsonb_array_elements(r.sources) with ordinality as e(value, ord)
+          left join knowledge_chunks c on c.tenant_id = r.tenant_id and c.id::text = e.value->>'id') as sources
   from results r
   left join leads l on l.tenant_id = r.tenant_id and l.message_id = r.message_id`;
 

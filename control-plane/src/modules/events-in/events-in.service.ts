@@ -97,6 +97,7 @@ async function store(em: EntityManager, keys: TenantKeys, event: ResultEvent): P
       labels: labelsOf(event),
       entities: sealEntities(keys, event.entities),
       reply: event.reply ?? null,
+      sources: (event.sources ?? []).map(({ id, score }) => ({ id, score })),
       tokens: event.tokens.totalTokens,
       emailIndex,
       phoneIndex,

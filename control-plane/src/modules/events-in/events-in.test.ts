@@ -175,7 +175,9 @@ describe('events in: result events through Kafka into PostgreSQL, GET and SSE', 
     assert.equal(live.status, 200);
     assert.match(String(live.headers['content-type']), /^text\/event-stream/);
     const messageId = await postMessage(acme, conversation, 'Do you ship to Lisbon?');
-    await publish(acme, resultEvent(acme, conversation, messageId));
+    // A chunk id with no row (deleted since, or never indexed here): shown, without a title.
+    const sources = [{ id: 'chunk-gone', score: 0.42 }];
+    await publish(acme, resultEvent(acme, conversation, messageId, { sources }));
 
     const [event] = await eventually(() => live.events().length === 1 && live.events(), {
       what: 'the event on the SSE stream',
@@ -195,6 +197,7 @@ describe('events in: result events through Kafka into PostgreSQL, GET and SSE', 
         labels: ['logistics', 'urgency:high'],
         entities: { name: 'Ana', email: 'ana@example.com', company: 'Tinta Lda' },
         reply: 'Yes, we deliver to Lisbon within two days.',
+        sources: [{ id: 'chunk-gone', score: 0.42, documentId: null, title: null }],
         lead: { score: 82, temperature: 'hot' },
         createdAt: undefined,
       },

@@ -32,6 +32,9 @@ export const ResultEvent = Type.Object({
     }),
   ),
   entities: Type.Record(Type.String(), Type.String({ maxLength: 1000 })),
+  sources: Type.Optional(
+    Type.Array(Type.Object({ id: Type.String({ maxLength: 200 }), score: Type.Number() }), { maxItems: 50 }),
+  ),
   tokens: Type.Object({
     promptTokens: Type.Integer({ minimum: 0 }),
     completionTokens: Type.Integer({ minimum: 0 }),

@@ -15,7 +15,7 @@ import { createOrm } from '../../db/orm.ts';
 import { createBackground } from '../../knowledge/background.ts';
 import { createKnowledgeIndexer } from '../../knowledge/indexer.ts';
 import { knowledgeIndex } from '../../knowledge/knowledge-index.ts';
-import { buildTestApp, onboardTenant, type TestApp } from '../../testing/app.ts';
+import { buildTestApp, onboardTenant, recordingWriter, type TestApp } from '../../testing/app.ts';
 import { createTestDatabase, type TestDatabase } from '../../testing/database.ts';
 import { createExportBuilder } from '../data-rights/export-builder.ts';
 import { resumeUnfinishedWork } from '../data-rights/resume.ts';
@@ -40,12 +40,14 @@ describe('knowledge documents', { skip: withoutTestbed() }, () => {
   // What the runtime builds without a model: the same collection name and hashed embedding.
   const embedder = createHashedEmbedder();
   let store: ReturnType<typeof createQdrantStore>;
+  const writer = recordingWriter();
 
   before(async () => {
     standIn = await startQdrantStandIn();
     store = createQdrantStore({ url: standIn.url, collection: 'agentplane_knowledge' });
     db = await createTestDatabase();
     t = await buildTestApp(db, {
+      writer,
       knowledge: knowledgeIndex(store, embedder),
       knowledgeMaxDocumentBytes: 4096,
     });
@@ -104,6 +106,62 @@ describe('knowledge documents', { skip: withoutTestbed() }, () => {
     assert.match(hits[0]?.text ?? '', /five business days/);
     assert.equal(hits[0]?.title, 'Handbook › ACME handbook › Refunds');
     assert.deepEqual(await tenantKnowledge(store, embedder, 'globex').search('refunds', 3), []);
+  });
+
+  it('an agent deployed with knowledge gets it in its spec; a reply names the chunks it drew on', async () => {
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/tenants/acme/agent-instances',
+      headers: acme.headers,
+      payload: { name: 'helpdesk', agent: 'customer-service', version: '1.0.0', knowledge: { topK: 3 } },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.deepEqual(created.json().knowledge, { enabled: true, topK: 3 });
+    const applied = writer.calls.filter((call) => call.op === 'applyAgentInstance').at(-1);
+    assert.deepEqual((applied?.args[2] as { knowledge?: unknown } | undefined)?.knowledge, {
+      enabled: true,
+      topK: 3,
+    });
+
+    const conversation = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/tenants/acme/conversations',
+        headers: acme.headers,
+        payload: { agentInstance: 'helpdesk' },
+      })
+    ).json().id;
+    const message = (
+      await t.app.inject({
+        method: 'POST',
+        url: `/v1/tenants/acme/conversations/${conversation}/messages`,
+        headers: acme.headers,
+        payload: { body: 'how long do refunds take?' },
+      })
+    ).json().id;
+    const em = t.orm.em.fork();
+    const chunks = await em.execute<{ id: string; title: string }[]>(
+      'select id, title from knowledge_chunks where document_id = ? order by seq',
+      [acmeDoc],
+    );
+    const sources = [
+      { id: chunks[1]?.id, score: 0.8 },
+      { id: 'a-chunk-since-deleted', score: 0.2 },
+    ];
+    await em.execute(
+      `insert into results (tenant_id, message_id, conversation_id, intent, sentiment, labels, entities, reply, tokens, sources)
+       values ('acme', ?, ?, 'support', 'neutral', '[]', '{}', 'Five business days.', 0, ?::jsonb)`,
+      [message, conversation, JSON.stringify(sources)],
+    );
+    const view = await t.app.inject({
+      method: 'GET',
+      url: `/v1/tenants/acme/conversations/${conversation}`,
+      headers: acme.headers,
+    });
+    assert.deepEqual(view.json().results[0].sources, [
+      { id: chunks[1]?.id, score: 0.8, documentId: acmeDoc, title: chunks[1]?.title },
+      { id: 'a-chunk-since-deleted', score: 0.2, documentId: null, title: null },
+    ]);
   });
 
   it('lists documents with their status and chunk count, filtered by status', async () => {
