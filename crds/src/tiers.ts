@@ -30,15 +30,22 @@ export interface TierDefinition {
   maxReplicasPerAgent: number;
   /** Whether an idle tenant's agents scale to zero unless `spec.hibernation.mode` says otherwise. */
   defaultHibernation: HibernationMode;
+  /** Bytes a second the tenant's Kafka principal may produce / fetch (broker quotas, when Kafka runs SASL). */
+  kafkaProducerByteRate: number;
+  kafkaConsumerByteRate: number;
 }
 
 // Hibernation by tier: basic tenants are many and often quiet, so their agents sleep when idle;
 // pro and enterprise pay for an agent that answers at once, so theirs stay awake unless asked.
 // Agents by tier: basic answers and qualifies; pro adds sales; marketing writes outbound content in
 // the brand's voice, which needs custom prompts, so it comes with them in enterprise.
+const MiB = 1_048_576;
+
 export const tiers: Readonly<Record<Tier, TierDefinition>> = {
   basic: {
     tier: 'basic',
+    kafkaProducerByteRate: 1 * MiB,
+    kafkaConsumerByteRate: 2 * MiB,
     defaultHibernation: 'Auto',
     maxReplicasPerAgent: 2,
     priceUsdPerMonth: 99,
@@ -54,6 +61,8 @@ export const tiers: Readonly<Record<Tier, TierDefinition>> = {
   },
   pro: {
     tier: 'pro',
+    kafkaProducerByteRate: 5 * MiB,
+    kafkaConsumerByteRate: 10 * MiB,
     defaultHibernation: 'Never',
     maxReplicasPerAgent: 5,
     priceUsdPerMonth: 499,
@@ -69,6 +78,8 @@ export const tiers: Readonly<Record<Tier, TierDefinition>> = {
   },
   enterprise: {
     tier: 'enterprise',
+    kafkaProducerByteRate: 20 * MiB,
+    kafkaConsumerByteRate: 40 * MiB,
     defaultHibernation: 'Never',
     maxReplicasPerAgent: 20,
     priceUsdPerMonth: null,

@@ -4,7 +4,7 @@
 // stops it even when the suite that started it crashed.
 import { join } from 'node:path';
 import { ensureComponents } from './build.ts';
-import { prepareKafkaNode } from './components/kafka.ts';
+import { type KafkaNodeOptions, type KafkaSasl, prepareKafkaNode } from './components/kafka.ts';
 import type { BedContext } from './context.ts';
 import { stateDir } from './paths.ts';
 import { isAlive, type RunningService, stopService } from './processes.ts';
@@ -12,6 +12,8 @@ import { readState, trackInState, untrackInState } from './testbed.ts';
 
 export interface ExtraKafka {
   brokers: string;
+  /** Set when started with `{ sasl: true }`: the SCRAM listener and its super user. */
+  sasl?: KafkaSasl;
   /** Stops the broker: SIGTERM (a clean shutdown) or SIGKILL (a crash). Idempotent. */
   stop(how?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Starts it again on the same data and port; resolves once it answers. */
@@ -21,7 +23,7 @@ export interface ExtraKafka {
 }
 
 /** Starts broker `name` (a file name) on the running test bed; about 10 s. */
-export async function startExtraKafka(name: string): Promise<ExtraKafka> {
+export async function startExtraKafka(name: string, options: KafkaNodeOptions = {}): Promise<ExtraKafka> {
   const state = readState();
   if (!state?.ready) throw new Error('no test bed is running: start it with npm run testbed -- up');
   const ctx: BedContext = {
@@ -31,7 +33,7 @@ export async function startExtraKafka(name: string): Promise<ExtraKafka> {
     log: () => {},
     track: trackInState,
   };
-  const node = await prepareKafkaNode(ctx, `kafka-${name}`);
+  const node = await prepareKafkaNode(ctx, `kafka-${name}`, options);
   let running: RunningService | undefined;
   const stop = async (how: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') => {
     if (!running) return;
@@ -47,5 +49,11 @@ export async function startExtraKafka(name: string): Promise<ExtraKafka> {
     trackInState(running);
   };
   await start();
-  return { brokers: node.brokers, stop, start, remove: () => stop('SIGKILL') };
+  return {
+    brokers: node.brokers,
+    ...(node.sasl ? { sasl: node.sasl } : {}),
+    stop,
+    start,
+    remove: () => stop('SIGKILL'),
+  };
 }

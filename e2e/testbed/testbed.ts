@@ -67,7 +67,7 @@ export async function up(log: (line: string) => void = console.error): Promise<T
       const etcd = await startEtcd(ctx);
       return { etcd, ...(await startKubernetes(ctx, etcd, certs, kubeconfig)) };
     })();
-    const [kube, brokers, vault, databaseUrl] = await Promise.all([
+    const [kube, kafka, vault, databaseUrl] = await Promise.all([
       kubernetes,
       startKafka(ctx),
       startVault(ctx),
@@ -76,7 +76,15 @@ export async function up(log: (line: string) => void = console.error): Promise<T
     state.env = {
       KUBECONFIG: kube.kubeconfig,
       KUBE_API_SERVER: kube.server,
-      KAFKA_BROKERS: brokers,
+      KAFKA_BROKERS: kafka.brokers,
+      // A SASL/SCRAM listener of the same broker, with the authorizer on, for the per-tenant principals.
+      ...(kafka.sasl
+        ? {
+            TESTBED_KAFKA_SASL_BROKERS: kafka.sasl.brokers,
+            TESTBED_KAFKA_SASL_USERNAME: kafka.sasl.username,
+            TESTBED_KAFKA_SASL_PASSWORD: kafka.sasl.password,
+          }
+        : {}),
       VAULT_ADDR: vault.addr,
       VAULT_TOKEN: vault.token,
       DATABASE_URL: databaseUrl,

@@ -80,6 +80,27 @@ export const operatorSettings = {
     default: ['kafka.agentplane-system:9092'],
     description: 'bootstrap servers written into KEDA triggers and runtime config',
   }),
+  kafkaSaslBrokers: setting.list('OPERATOR_KAFKA_SASL_BROKERS', {
+    example: 'kafka-0.kafka:9094,kafka-1.kafka:9094',
+    optional: true,
+    description:
+      "Kafka's SASL listener: the operator manages principals through it and runtime pods connect to it; unset: KAFKA_BROKERS",
+  }),
+  kafkaSaslMechanism: setting.oneOf(
+    'OPERATOR_KAFKA_SASL_MECHANISM',
+    ['scram-sha-512', 'scram-sha-256'] as const,
+    {
+      example: 'scram-sha-512',
+      default: 'scram-sha-512',
+    },
+  ),
+  kafkaSaslUsername: setting.string('OPERATOR_KAFKA_SASL_USERNAME', {
+    example: 'admin',
+    optional: true,
+    description:
+      "the operator's own SASL login (a super user, or ALTER and ALTER_CONFIGS on the cluster); set: each tenant gets its own principal, ACLs and quotas (KafkaPrincipalReady); unset: off",
+  }),
+  kafkaSaslPassword: setting.string('OPERATOR_KAFKA_SASL_PASSWORD', { example: 's3cret', optional: true }),
   poolCpu: setting.string('OPERATOR_POOL_CPU', {
     example: '64',
     default: '64',
@@ -156,6 +177,11 @@ export function loadOperatorConfig(
     throw new ConfigError([
       'VAULT_TOKEN_FILE is required when VAULT_ADDR is set: the operator reads its Vault token from a file ' +
         '(e.g. VAULT_TOKEN_FILE=/var/run/secrets/vault/token)',
+    ]);
+  }
+  if (config.kafkaSaslUsername && (!config.kafkaSaslPassword || !config.vaultAddr)) {
+    throw new ConfigError([
+      "OPERATOR_KAFKA_SASL_USERNAME needs OPERATOR_KAFKA_SASL_PASSWORD and VAULT_ADDR: tenants' Kafka logins are kept in Vault",
     ]);
   }
   return config;

@@ -32,13 +32,16 @@ export function runtimeDefaults(
     vaultAuthMount: string;
     /** Qdrant for tenants' knowledge: the pods get QDRANT_URL and their tenant's QDRANT_COLLECTION. */
     qdrant?: { url: string; collection: string };
+    /** Kafka with SASL: the listener pods use, and the Secret holding each tenant's login. */
+    kafkaSasl?: { brokers: string; credentialsSecret: (tenant: string) => string };
   },
 ): RuntimeDefaults {
   return {
     image,
     ...(platform.qdrant ? { knowledgeCollection: platform.qdrant.collection } : {}),
+    ...(platform.kafkaSasl ? { kafkaCredentialsSecret: platform.kafkaSasl.credentialsSecret } : {}),
     env: {
-      KAFKA_BROKERS: platform.kafkaBrokers,
+      KAFKA_BROKERS: platform.kafkaSasl?.brokers ?? platform.kafkaBrokers,
       VAULT_ADDR: platform.vaultAddr,
       VAULT_KV_MOUNT: platform.vaultKvMount,
       VAULT_AUTH_MOUNT: platform.vaultAuthMount,

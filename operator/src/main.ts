@@ -7,6 +7,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { loadOperatorConfig, type OperatorConfig } from './config.ts';
 import { addAgentInstanceController } from './controllers/agent-instance/controller.ts';
 import { addTenantController } from './controllers/tenant/controller.ts';
+import { createKafkaPrincipalPort, kafkaSecretName } from './controllers/tenant/kafka-principal.ts';
+import { createKafkaCredentialStore } from './controllers/tenant/kafka-principal-vault.ts';
 import { createWorld } from './controllers/world.ts';
 import { platformEgress, runtimeDefaults } from './defaults.ts';
 import { createQdrantPartitions } from './knowledge/qdrant-partitions.ts';
@@ -15,6 +17,7 @@ import { createManager } from './kube/manager.ts';
 import { createMetrics } from './kube/metrics.ts';
 import { createTokenBucket } from './kube/rate-limit.ts';
 import { createTopicAdmin } from './messaging/kafka-admin.ts';
+import { createKafkaSecurityAdmin } from './messaging/kafka-security.ts';
 import { createOffsetReader } from './messaging/offsets.ts';
 import { createTenantVault, type TenantVault } from './vault/tenant-vault.ts';
 
@@ -78,9 +81,11 @@ async function main(): Promise<void> {
   const offsets = config.hibernation
     ? createOffsetReader({ brokers: [...config.kafkaBrokers], clientId: 'agentplane-operator-offsets' })
     : undefined;
+  const kafkaPrincipal = tenantKafkaPrincipals(config);
   addTenantController(manager, world, {
     concurrency: config.concurrency,
     topics,
+    ...(kafkaPrincipal ? { kafkaPrincipal: kafkaPrincipal.port } : {}),
     ...(vault ? { vault } : {}),
     ...(knowledge ? { knowledge } : {}),
     egress: platformEgress,
@@ -107,6 +112,14 @@ async function main(): Promise<void> {
       vaultKvMount: config.vaultKvMount,
       vaultAuthMount: config.vaultAuthMount,
       ...(config.qdrantUrl ? { qdrant: { url: config.qdrantUrl, collection: config.qdrantCollection } } : {}),
+      ...(kafkaPrincipal
+        ? {
+            kafkaSasl: {
+              brokers: (config.kafkaSaslBrokers ?? config.kafkaBrokers).join(','),
+              credentialsSecret: kafkaSecretName,
+            },
+          }
+        : {}),
     }),
     keda: { available: keda, bootstrapServers: config.kafkaBrokers.join(',') },
   });
@@ -116,6 +129,29 @@ async function main(): Promise<void> {
   await manager.whenStopped();
   await topics.close();
   await offsets?.close();
+  await kafkaPrincipal?.security.close();
+}
+
+/** Per-tenant Kafka principals, when the operator has a SASL login (loadOperatorConfig checks the rest). */
+function tenantKafkaPrincipals(config: OperatorConfig) {
+  if (!config.kafkaSaslUsername || !config.kafkaSaslPassword || !config.vaultAddr || !config.vaultTokenFile)
+    return undefined;
+  const security = createKafkaSecurityAdmin({
+    brokers: [...(config.kafkaSaslBrokers ?? config.kafkaBrokers)],
+    clientId: 'agentplane-operator-security',
+    sasl: {
+      mechanism: config.kafkaSaslMechanism,
+      username: config.kafkaSaslUsername,
+      password: config.kafkaSaslPassword,
+    },
+  });
+  const credentials = createKafkaCredentialStore({
+    addr: config.vaultAddr,
+    token: readFileSync(config.vaultTokenFile, 'utf8').trim(),
+    kvMount: config.vaultKvMount,
+  });
+  const mechanism = config.kafkaSaslMechanism === 'scram-sha-256' ? 'SCRAM-SHA-256' : 'SCRAM-SHA-512';
+  return { security, port: createKafkaPrincipalPort({ security, credentials, mechanism }) };
 }
 
 /**

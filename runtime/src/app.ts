@@ -140,6 +140,15 @@ async function assemble(
     brokers: [...config.brokers],
     clientId: `agentplane-runtime-${tenant}-${instance}`,
     logger,
+    ...(config.kafkaSaslMechanism && config.kafkaSaslUsername && config.kafkaSaslPassword
+      ? {
+          sasl: {
+            mechanism: config.kafkaSaslMechanism,
+            username: config.kafkaSaslUsername,
+            password: config.kafkaSaslPassword,
+          },
+        }
+      : {}),
   });
   const ledger = createLedger(config.dedupeCapacity);
   const tail = createEventsTail({

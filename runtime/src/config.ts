@@ -15,6 +15,16 @@ const schema = {
   agent: setting.oneOf('AGENTPLANE_AGENT', agentTypes, { example: 'customer-service' }),
   agentVersion: setting.string('AGENTPLANE_AGENT_VERSION', { example: '2.1.0', default: 'dev' }),
   brokers: setting.list('KAFKA_BROKERS', { example: '127.0.0.1:9092,127.0.0.1:9093' }),
+  // The tenant's own Kafka login, from the operator's Secret tenant-<t>-kafka; unset: no SASL.
+  kafkaSaslMechanism: setting.oneOf('KAFKA_SASL_MECHANISM', ['scram-sha-512', 'scram-sha-256'] as const, {
+    example: 'scram-sha-512',
+    optional: true,
+  }),
+  kafkaSaslUsername: setting.string('KAFKA_SASL_USERNAME', {
+    example: 'agentplane-tenant-acme',
+    optional: true,
+  }),
+  kafkaSaslPassword: setting.string('KAFKA_SASL_PASSWORD', { example: 's3cret', optional: true }),
   concurrency: setting.integer('AGENTPLANE_PARTITION_CONCURRENCY', {
     example: '3',
     default: 3,

@@ -330,7 +330,7 @@ export interface AclBinding {
 }
 
 /** The Kafka principal a tenant's runtime authenticates as when the broker runs SASL. */
-export const tenantPrincipal = (tenant: string) => `User:tenant-${tenant}`;
+export const tenantPrincipal = (tenant: string) => `User:agentplane-tenant-${tenant}`;
 
 /** The ACLs that let a tenant's principal use its own topics and consumer groups and nothing else. */
 export function tenantAcls(tenant: string): AclBinding[] {

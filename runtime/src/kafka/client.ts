@@ -1,7 +1,7 @@
 // Builds the kafkajs client with its log lines routed to our logger. The only module besides the
 // consumer and producer that touches kafkajs.
 import type { Logger } from '@agentplane/shared';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 
 export type { Kafka };
 
@@ -17,15 +17,19 @@ export function createKafka({
   brokers,
   clientId,
   logger,
+  sasl,
 }: {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  /** The tenant's SCRAM login; absent: PLAINTEXT. */
+  sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 }) {
   const log = logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId,
     brokers,
+    ...(sasl ? { sasl: sasl as SASLOptions } : {}),
     retry: { initialRetryTime: 200, retries: 8 },
     logLevel: logLevel.WARN,
     logCreator:

@@ -69,6 +69,23 @@ describe('agent instance desired state', () => {
     ]);
   });
 
+  it("logs in to a SASL Kafka as the tenant's own principal, from the tenant's Secret", () => {
+    const sasl = {
+      ...runtime,
+      env: { KAFKA_BROKERS: '127.0.0.1:9094' },
+      kafkaCredentialsSecret: (tenant: string) => `tenant-${tenant}-kafka`,
+    };
+    const container = spec(desiredDeployment(plan({ projectedSecret: 'tenant-acme-secrets' }), owner, sasl))
+      .template.spec.containers[0];
+    assert.deepEqual(container.envFrom, [
+      { secretRef: { name: 'tenant-acme-secrets', optional: true } },
+      { secretRef: { name: 'tenant-acme-kafka' } },
+    ]);
+    const other = spec(desiredDeployment(plan({ tenant: 'globex' }), owner, sasl)).template.spec
+      .containers[0];
+    assert.deepEqual(other.envFrom, [{ secretRef: { name: 'tenant-globex-kafka' } }]);
+  });
+
   it('rolls the pods when the agent config changes, and only then', () => {
     const hash = (config: Record<string, unknown>) =>
       spec(desiredDeployment(plan({ config }), owner, runtime)).template.metadata.annotations[

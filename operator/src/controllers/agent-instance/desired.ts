@@ -36,6 +36,11 @@ export interface RuntimeDefaults {
   env: Record<string, string>;
   /** The shared Qdrant collection; set when runtimes get QDRANT_URL. Each tenant's is named after it. */
   knowledgeCollection?: string;
+  /**
+   * Kafka with SASL: pods log in as their tenant's principal, whose credentials (KAFKA_SASL_*) the
+   * tenant reconcile keeps in this Secret of the tenant's namespace; KAFKA_BROKERS is the SASL listener.
+   */
+  kafkaCredentialsSecret?: (tenant: string) => string;
   resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
 }
 
@@ -130,9 +135,20 @@ export function desiredDeployment(
                   ? [{ name: 'QDRANT_COLLECTION', value: plan.knowledgeCollection }]
                   : []),
               ],
-              // Keys a pod must have at start, projected from Vault by the tenant reconcile.
-              ...(plan.projectedSecret
-                ? { envFrom: [{ secretRef: { name: plan.projectedSecret, optional: true } }] }
+              // Keys a pod must have at start, projected from Vault by the tenant reconcile, and its
+              // tenant's Kafka login when the cluster's Kafka has SASL (not optional: without it the
+              // pod could not connect, and waiting for the Secret says why).
+              ...(plan.projectedSecret || runtime.kafkaCredentialsSecret
+                ? {
+                    envFrom: [
+                      ...(plan.projectedSecret
+                        ? [{ secretRef: { name: plan.projectedSecret, optional: true } }]
+                        : []),
+                      ...(runtime.kafkaCredentialsSecret
+                        ? [{ secretRef: { name: runtime.kafkaCredentialsSecret(plan.tenant) } }]
+                        : []),
+                    ],
+                  }
                 : {}),
               ports: [{ name: 'http', containerPort: 8080 }],
               readinessProbe: { httpGet: { path: '/readyz', port: 'http' } },

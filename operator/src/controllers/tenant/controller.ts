@@ -14,6 +14,7 @@ import type { TenantVault } from '../../vault/tenant-vault.ts';
 import type { World } from '../world.ts';
 import type { PlatformEgress } from './desired.ts';
 import { createActivityWatch } from './hibernation-activity.ts';
+import type { KafkaPrincipalPort } from './kafka-principal.ts';
 import { eraseKnowledge, type KnowledgeSettings } from './knowledge.ts';
 import { runtimeServiceAccount, type TenantPlan } from './plan.ts';
 import { reconcileTenant } from './reconcile.ts';
@@ -23,6 +24,8 @@ export interface TenantControllerSettings {
   topics: TopicAdmin;
   /** Absent: Vault is not configured and tenants get no SecretsReady condition. */
   vault?: TenantVault;
+  /** Absent: Kafka has no SASL configured; no tenant gets a principal of its own. */
+  kafkaPrincipal?: KafkaPrincipalPort;
   /** Absent: Qdrant is not configured (KnowledgeReady says so) and deletion erases no knowledge. */
   knowledge?: KnowledgeSettings;
   concurrency: number;
@@ -101,6 +104,19 @@ export function addTenantController(manager: Manager, world: World, settings: Te
               await deleteTenantTopics(tenant.metadata.name, settings.topics);
             },
           },
+          ...(settings.kafkaPrincipal
+            ? [
+                {
+                  what: 'Kafka principal, ACLs and quotas',
+                  run: async (tenant: Tenant) => {
+                    await settings.kafkaPrincipal?.remove(
+                      tenant.metadata.name,
+                      tenantVaultPath(tenant.metadata.name, tenant.spec),
+                    );
+                  },
+                },
+              ]
+            : []),
           ...(knowledge
             ? [
                 {
@@ -150,6 +166,7 @@ export function addTenantController(manager: Manager, world: World, settings: Te
         ...(knowledge ? { knowledge } : {}),
         secretsRefreshMs: settings.secretsRefreshMs,
         secretsRolloutWindowMs: settings.secretsRolloutWindowMs,
+        ...(settings.kafkaPrincipal ? { kafkaPrincipal: settings.kafkaPrincipal } : {}),
         ensureTenantTopics: (tenant, messaging) =>
           ensureTopics(desiredTenantTopics(tenant, messaging), settings.topics),
         egress: settings.egress,

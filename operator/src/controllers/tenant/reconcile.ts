@@ -11,6 +11,7 @@ import {
   type TenantHibernationStatus,
   type TenantKnowledgeErasure,
   type TenantStatus,
+  tenantVaultPath,
 } from '@agentplane/crds';
 import { topicNames } from '@agentplane/shared';
 import type { V1OwnerReference } from '@kubernetes/client-node';
@@ -34,6 +35,7 @@ import {
   type HibernationInput,
   type OffsetsObservation,
 } from './hibernation.ts';
+import { type KafkaPrincipalPort, kafkaPrincipalStep } from './kafka-principal.ts';
 import {
   ensureKnowledgePartition,
   erasureMessage,
@@ -78,6 +80,8 @@ export interface TenantReconcileDeps {
   secretsRolloutWindowMs: number;
   /** The clock (tests set it). */
   now?: () => Date;
+  /** The tenant's own SASL principal (KafkaPrincipalReady); absent: Kafka has no SASL, no condition. */
+  kafkaPrincipal?: KafkaPrincipalPort;
   /** Makes the tenant's events and dead-letter topics exist as specified (the MessagingReady step). */
   ensureTenantTopics(tenant: string, settings: MessagingSettings): Promise<StepOutcome>;
   egress: PlatformEgress[];
@@ -248,6 +252,18 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
       desiredNetworkPolicy(plan, meta, deps.egress),
     ]),
     await messagingStep(),
+    ...(deps.kafkaPrincipal
+      ? [
+          await kafkaPrincipalStep(
+            deps.kafkaPrincipal,
+            plan,
+            tenantVaultPath(plan.name, tenant.spec),
+            owner,
+            (object) => deps.actions.apply(object),
+            failures,
+          ),
+        ]
+      : []),
     ...(deps.secrets ? [await secretsStep(deps.secrets)] : []),
     deps.knowledge ? await knowledgeStep(deps.knowledge) : knowledgeNotConfigured,
   ];

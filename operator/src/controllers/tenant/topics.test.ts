@@ -245,7 +245,7 @@ describe('tenantAcls', () => {
     const acls = tenantAcls('acme');
     assert.ok(acls.length > 0);
     for (const acl of acls) {
-      assert.equal(acl.principal, 'User:tenant-acme');
+      assert.equal(acl.principal, 'User:agentplane-tenant-acme');
       assert.equal(acl.resourceName, topicNames.tenantPrefix('acme'));
       assert.equal(acl.patternType, 'PREFIXED');
       assert.equal(acl.permission, 'ALLOW');
@@ -285,7 +285,7 @@ describe('tenantAcls', () => {
       resourceType: 2, // TOPIC
       resourceName: 'agentplane.acme.',
       resourcePatternType: 4, // PREFIXED
-      principal: 'User:tenant-acme',
+      principal: 'User:agentplane-tenant-acme',
       host: '*',
       operation: 3, // READ
       permissionType: 3, // ALLOW
