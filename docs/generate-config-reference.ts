@@ -148,6 +148,10 @@ const notes: Record<string, string> = {
     "model tokens a month before steps fall back; unset: the tier's budget",
   'runtime:QDRANT_URL': "Qdrant holding tenants' knowledge; unset: an in-process store (development)",
   'runtime:QDRANT_API_KEY': 'API key for QDRANT_URL',
+  'runtime:KAFKA_SASL_MECHANISM':
+    "SASL mechanism of the tenant's Kafka principal; with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (the operator delivers all three from the Secret tenant-<t>-kafka); unset: no SASL",
+  'runtime:KAFKA_SASL_USERNAME': "the tenant's Kafka principal (agentplane-tenant-<tenant>)",
+  'runtime:KAFKA_SASL_PASSWORD': "the principal's password (from the tenant's Secret, kept in Vault)",
   'runtime:QDRANT_COLLECTION': 'the collection searched (every query filtered by tenant)',
   'runtime:AGENTPLANE_HTTP_HOST': 'where /healthz, /readyz and /metrics listen',
   'runtime:AGENTPLANE_HTTP_PORT': 'port of /healthz, /readyz and /metrics; 0: any free port',

@@ -92,6 +92,7 @@ export const operatorSettings = {
     {
       example: 'scram-sha-512',
       default: 'scram-sha-512',
+      description: "the SCRAM mechanism of the operator's login and of the tenants' principals",
     },
   ),
   kafkaSaslUsername: setting.string('OPERATOR_KAFKA_SASL_USERNAME', {
@@ -100,7 +101,12 @@ export const operatorSettings = {
     description:
       "the operator's own SASL login (a super user, or ALTER and ALTER_CONFIGS on the cluster); set: each tenant gets its own principal, ACLs and quotas (KafkaPrincipalReady); unset: off",
   }),
-  kafkaSaslPassword: setting.string('OPERATOR_KAFKA_SASL_PASSWORD', { example: 's3cret', optional: true }),
+  kafkaSaslPassword: setting.string('OPERATOR_KAFKA_SASL_PASSWORD', {
+    example: 's3cret',
+    optional: true,
+    description:
+      'the password of OPERATOR_KAFKA_SASL_USERNAME (from a Secret, not a literal in the manifest)',
+  }),
   poolCpu: setting.string('OPERATOR_POOL_CPU', {
     example: '64',
     default: '64',
