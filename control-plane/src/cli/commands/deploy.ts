@@ -174,10 +174,13 @@ export const deployCommand: Command = {
     const name = manifest.tenant.metadata.name;
     const kube = await context.kube();
     const timeline: Timeline = { startedAt: Date.now(), doneAt: new Map() };
-    const registered = await register(context, manifest.tenant);
-    context.note(`tenant ${name}: ${registered}`);
+    // The manifest first: recording a new tenant makes the control plane write its own, smaller
+    // spec to the cluster, and an operator reconciling that first would create the topics with the
+    // default partitions, which the manifest could then not lower.
     await kube.apply(manifest.tenant, force);
     context.note(`tenant ${name}: applied to ${kube.context} (${kube.server})`);
+    const registered = await register(context, manifest.tenant);
+    context.note(`tenant ${name}: ${registered}`);
     let pendingAgents = manifest.agents.filter((a) => a.metadata?.namespace);
     await applyAgents(kube, pendingAgents, '', force);
     pendingAgents = manifest.agents.filter((a) => !a.metadata?.namespace);
