@@ -85,6 +85,12 @@ export const controlPlaneSettings = {
     default: '127.0.0.1:8080',
     description: 'host:port the API listens on; loopback unless told otherwise',
   }),
+  webhookAllowPrivate: setting.boolean('CONTROL_PLANE_WEBHOOK_ALLOW_PRIVATE', {
+    example: 'false',
+    default: false,
+    description:
+      "let tenants' outbound webhooks reach private, loopback and link-local addresses (the platform's own network); off, each delivery resolves the receiver and refuses them",
+  }),
   bodyLimitBytes: setting.integer('CONTROL_PLANE_BODY_LIMIT_BYTES', {
     example: '1048576',
     default: 1_048_576,

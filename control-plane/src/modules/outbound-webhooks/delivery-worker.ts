@@ -10,6 +10,7 @@ import type { Pii } from '../../crypto/pii.ts';
 import { withTenantScope } from '../../db/tenant-scope.ts';
 import type { OutboundWebhookSecrets } from '../../vault/outbound-webhook-secrets.ts';
 import type { AuditLog } from '../audit/audit.service.ts';
+import { receiverRefusal } from './receiver-address.ts';
 import { signatureHeader, signDelivery } from './signing.ts';
 
 export interface DeliveryWorkerSettings {
@@ -30,6 +31,8 @@ export interface DeliveryWorkerSettings {
   /** Deliveries leased per round (and sent concurrently). */
   batchSize?: number;
   random?: () => number;
+  /** Receivers on private, loopback or link-local addresses (receiver-address.ts); default false. */
+  allowPrivateReceivers?: boolean;
 }
 
 export interface DeliveryWorker {
@@ -73,6 +76,7 @@ export function startDeliveryWorker(settings: DeliveryWorkerSettings): DeliveryW
     timeoutMs = 10_000,
     batchSize = 20,
     random = Math.random,
+    allowPrivateReceivers = false,
   } = settings;
   const leaseSeconds = Math.ceil(timeoutMs / 1000) + 30;
 
@@ -99,6 +103,8 @@ export function startDeliveryWorker(settings: DeliveryWorkerSettings): DeliveryW
       return { ok: false, ours: true, error: error instanceof Error ? error.message : String(error) };
     }
     if (!secret) return { ok: false, error: 'the outbound webhook has no signing secret' };
+    const refusal = await receiverRefusal(found.url, { allowPrivate: allowPrivateReceivers });
+    if (refusal) return { ok: false, error: refusal };
     try {
       const response = await fetch(found.url, {
         method: 'POST',

@@ -112,6 +112,8 @@ describe('outbound tenant webhook: signed, retried, durable deliveries', { skip:
       baseDelayMs: 100,
       maxDelayMs: 300,
       timeoutMs: 2000,
+      // The receiver of these tests listens on 127.0.0.1.
+      allowPrivateReceivers: true,
     });
   /** A message posted through the API and the runtime's result for it, ingested as the consumer would. */
   const processed = async (fields: object = {}) => {

@@ -27,6 +27,7 @@ export async function startPiiAndOutboundWebhooks({
   vaultToken,
   vaultKvMount = 'secret',
   transitMount = 'transit',
+  webhookAllowPrivate = false,
 }: {
   root: EntityManager;
   log: Logger;
@@ -34,6 +35,8 @@ export async function startPiiAndOutboundWebhooks({
   vaultToken?: string | undefined;
   vaultKvMount?: string;
   transitMount?: string;
+  /** CONTROL_PLANE_WEBHOOK_ALLOW_PRIVATE: deliveries to private, loopback and link-local receivers. */
+  webhookAllowPrivate?: boolean;
 }): Promise<PiiAndWebhooks> {
   let pii = piiNotConfigured;
   let outboundWebhookSecrets = outboundSecretsNotConfigured;
@@ -56,6 +59,7 @@ export async function startPiiAndOutboundWebhooks({
     secrets: outboundWebhookSecrets,
     audit: createAuditLog(),
     log: log.child({ component: 'outbound-webhooks' }),
+    allowPrivateReceivers: webhookAllowPrivate,
   });
   return { pii, outboundWebhookSecrets, worker };
 }
