@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { testbedEnv } from './env.ts';
-import { kubectlOk } from './kubectl.ts';
+import { kubectl, kubectlOk } from './kubectl.ts';
 
 /** The generated CRD files (crds/ also holds package.json, so `kubectl apply -f crds/` cannot be used). */
 export const crdFiles = ['tenants.agentplane.io.yaml', 'agentinstances.agentplane.io.yaml'].map((file) =>
@@ -39,4 +40,13 @@ export async function installCrdsOn(kubeconfig: string): Promise<void> {
     ],
     options,
   );
+  // Established comes before the API server serves the new kinds: a list right after it can still
+  // answer "404 page not found" (seen in CI). Ready means both kinds can be listed.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const listed = await kubectl(['get', 'tenants,agentinstances', '-A', '-o', 'name'], options);
+    if (listed.code === 0) return;
+    if (Date.now() > deadline) throw new Error(`the CRDs are Established but not served: ${listed.stderr}`);
+    await sleep(250);
+  }
 }
