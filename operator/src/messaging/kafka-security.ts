@@ -24,6 +24,7 @@ import {
   type ScramUpsertion,
   scramUpsertion,
 } from './kafka-wire.ts';
+import { kafkajsClusterFactory } from './kafkajs-internals.ts';
 
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes } =
   kafkajs;
@@ -83,11 +84,8 @@ interface Cluster {
 
 /** kafkajs keeps its cluster factory behind a Symbol; found by its description. */
 function clusterOf(kafka: object): Cluster {
-  const key = Object.getOwnPropertySymbols(kafka).find(
-    (s) => s.description === 'private:Kafka:createCluster',
-  );
-  const create = key && (kafka as Record<symbol, unknown>)[key];
-  if (typeof create !== 'function') throw new Error('this kafkajs version has no createCluster (need 2.2.x)');
+  const create = kafkajsClusterFactory(kafka);
+  if (!create) throw new Error('this kafkajs version has no createCluster (need 2.2.x)');
   return create({}) as Cluster;
 }
 

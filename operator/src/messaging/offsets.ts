@@ -11,6 +11,7 @@
 import type { Admin } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { isRetriableKafkaError, TopicAdminError } from './kafka-admin.ts';
+import { kafkajsClusterFactory } from './kafkajs-internals.ts';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -44,11 +45,8 @@ interface BatchCluster {
 }
 
 function internalCluster(kafka: object): BatchCluster | undefined {
-  const key = Object.getOwnPropertySymbols(kafka).find(
-    (s) => s.description === 'private:Kafka:createCluster',
-  );
-  const factory = key ? (kafka as Record<symbol, unknown>)[key] : undefined;
-  if (typeof factory !== 'function') return undefined;
+  const factory = kafkajsClusterFactory(kafka);
+  if (!factory) return undefined;
   // Partitions added to a topic are seen within metadataMaxAge.
   const cluster = factory({ allowAutoTopicCreation: false, metadataMaxAge: 30_000 }) as Partial<BatchCluster>;
   const usable =
