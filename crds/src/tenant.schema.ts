@@ -375,6 +375,14 @@ export const TenantKnowledgeStatusSchema = Type.Object(
         'shared: a partition of the shared collection, keyed by the indexed payload field tenant; ' +
         'dedicated: a collection of its own.',
     }),
+    tokenExpiresAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'When the read-only Qdrant token in the Secret tenant-<name>-qdrant expires (set once the Secret ' +
+          "holds it); the agents' pods roll when it changes, so none keeps an expired token.",
+      }),
+    ),
   },
   { description: "Where the tenant's knowledge partition is; set when the operator manages Qdrant." },
 );

@@ -17,6 +17,16 @@ describe('operator config', () => {
     assert.equal(config.vaultTokenFile, '/run/token');
   });
 
+  it("gives tenants' Qdrant tokens 720h unless told, and refuses a validity too short to renew", () => {
+    assert.equal(loadOperatorConfig({}).qdrantTokenTtl, 720 * 3_600_000);
+    assert.equal(loadOperatorConfig({ OPERATOR_QDRANT_TOKEN_TTL: '24h' }).qdrantTokenTtl, 86_400_000);
+    assert.throws(
+      () => loadOperatorConfig({ OPERATOR_QDRANT_TOKEN_TTL: '30s' }),
+      (error: unknown) =>
+        error instanceof ConfigError && /OPERATOR_QDRANT_TOKEN_TTL must be at least/.test(error.message),
+    );
+  });
+
   it('names every bad variable at once', () => {
     assert.throws(
       () => loadOperatorConfig({ OPERATOR_CONCURRENCY: 'many', OPERATOR_RESYNC: 'often' }),

@@ -148,7 +148,16 @@ export const operatorSettings = {
   qdrantApiKey: setting.string('OPERATOR_QDRANT_API_KEY', {
     example: 'qdrant-api-key',
     optional: true,
-    description: "Qdrant's API key, if it has one (the operator's own; not written into runtime pods)",
+    description:
+      "Qdrant's API key, if it has one (the operator's own, never written into runtime pods): it signs each " +
+      "tenant's read-only token (Secret tenant-<t>-qdrant, the pods' QDRANT_API_KEY), which Qdrant accepts " +
+      'with service.jwt_rbac: true',
+  }),
+  qdrantTokenTtl: setting.duration('OPERATOR_QDRANT_TOKEN_TTL', {
+    example: '720h',
+    default: 2_592_000_000,
+    description:
+      "validity of the tenants' Qdrant tokens; each is renewed when a third of it is left (pods read it at start)",
   }),
   qdrantCollection: setting.string('OPERATOR_QDRANT_COLLECTION', {
     example: knowledgeNames.defaultCollection,
@@ -183,6 +192,11 @@ export function loadOperatorConfig(
     throw new ConfigError([
       'VAULT_TOKEN_FILE is required when VAULT_ADDR is set: the operator reads its Vault token from a file ' +
         '(e.g. VAULT_TOKEN_FILE=/var/run/secrets/vault/token)',
+    ]);
+  }
+  if (config.qdrantTokenTtl < 180_000) {
+    throw new ConfigError([
+      `OPERATOR_QDRANT_TOKEN_TTL must be at least 3m, got ${config.qdrantTokenTtl}ms (e.g. OPERATOR_QDRANT_TOKEN_TTL=720h)`,
     ]);
   }
   if (config.kafkaSaslUsername && (!config.kafkaSaslPassword || !config.vaultAddr)) {

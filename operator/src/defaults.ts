@@ -30,8 +30,11 @@ export function runtimeDefaults(
     vaultAddr: string;
     vaultKvMount: string;
     vaultAuthMount: string;
-    /** Qdrant for tenants' knowledge: the pods get QDRANT_URL and their tenant's QDRANT_COLLECTION. */
-    qdrant?: { url: string; collection: string };
+    /**
+     * Qdrant for tenants' knowledge: the pods get QDRANT_URL and their tenant's QDRANT_COLLECTION, and
+     * with `credentialsSecret` (Qdrant has an API key) their tenant's read-only QDRANT_API_KEY.
+     */
+    qdrant?: { url: string; collection: string; credentialsSecret?: (tenant: string) => string };
     /** Kafka with SASL: the listener pods use, and the Secret holding each tenant's login. */
     kafkaSasl?: { brokers: string; credentialsSecret: (tenant: string) => string };
   },
@@ -40,6 +43,9 @@ export function runtimeDefaults(
     image,
     ...(platform.qdrant ? { knowledgeCollection: platform.qdrant.collection } : {}),
     ...(platform.kafkaSasl ? { kafkaCredentialsSecret: platform.kafkaSasl.credentialsSecret } : {}),
+    ...(platform.qdrant?.credentialsSecret
+      ? { qdrantCredentialsSecret: platform.qdrant.credentialsSecret }
+      : {}),
     env: {
       KAFKA_BROKERS: platform.kafkaSasl?.brokers ?? platform.kafkaBrokers,
       VAULT_ADDR: platform.vaultAddr,

@@ -9,6 +9,7 @@ import { addAgentInstanceController } from './controllers/agent-instance/control
 import { addTenantController } from './controllers/tenant/controller.ts';
 import { createKafkaPrincipalPort, kafkaSecretName } from './controllers/tenant/kafka-principal.ts';
 import { createKafkaCredentialStore } from './controllers/tenant/kafka-principal-vault.ts';
+import { qdrantSecretName } from './controllers/tenant/knowledge.ts';
 import { createWorld } from './controllers/world.ts';
 import { platformEgress, runtimeDefaults } from './defaults.ts';
 import { createQdrantPartitions } from './knowledge/qdrant-partitions.ts';
@@ -76,6 +77,9 @@ async function main(): Promise<void> {
         }),
         collection: config.qdrantCollection,
         dimensions: config.qdrantDimensions,
+        ...(config.qdrantApiKey
+          ? { access: { apiKey: config.qdrantApiKey, tokenValidityMs: config.qdrantTokenTtl } }
+          : {}),
       }
     : undefined;
   const offsets = config.hibernation
@@ -111,7 +115,15 @@ async function main(): Promise<void> {
       vaultAddr: config.runtimeVaultAddr,
       vaultKvMount: config.vaultKvMount,
       vaultAuthMount: config.vaultAuthMount,
-      ...(config.qdrantUrl ? { qdrant: { url: config.qdrantUrl, collection: config.qdrantCollection } } : {}),
+      ...(config.qdrantUrl
+        ? {
+            qdrant: {
+              url: config.qdrantUrl,
+              collection: config.qdrantCollection,
+              ...(config.qdrantApiKey ? { credentialsSecret: qdrantSecretName } : {}),
+            },
+          }
+        : {}),
       ...(kafkaPrincipal
         ? {
             kafkaSasl: {

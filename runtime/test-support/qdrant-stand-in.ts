@@ -6,8 +6,11 @@
 // count,delete}.
 // Filters: `must` of `{ key, match: { value } }` and `{ has_id: [...] }`. Distance: Cosine.
 // Scroll pages by id with `offset`/`next_page_offset` as Qdrant does.
+// Authentication, when started with an `apiKey`, as Qdrant's `service.api_key` (and `jwt_rbac`) do:
+// see qdrant-stand-in-auth.ts.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { authenticate, authorize, type StandInAuth } from './qdrant-stand-in-auth.ts';
 
 interface Point {
   id: string | number;
@@ -37,7 +40,7 @@ function cosine(a: number[], b: number[]) {
   return na && nb ? dot / Math.sqrt(na * nb) : 0;
 }
 
-export async function startQdrantStandIn() {
+export async function startQdrantStandIn(auth: StandInAuth = {}) {
   const collections = new Map<
     string,
     {
@@ -77,10 +80,22 @@ export async function startQdrantStandIn() {
     };
     const [, , name, ...rest] = url.pathname.split('/');
     const action = `${method} ${rest.join('/')}`;
+    // As Qdrant: a refused login is plain text; a refused operation is a JSON error.
+    const access = authenticate(auth, request.headers);
+    if (!access.ok) {
+      response.writeHead(access.status, { 'content-type': 'text/plain; charset=utf-8' });
+      return response.end(access.message);
+    }
+    const refused = name ? authorize(access.access, action, name) : undefined;
+    if (refused) return reply(403, `Forbidden: ${refused}`);
     const collection = name ? collections.get(name) : undefined;
     if (!name) {
       if (method === 'GET' && url.pathname.replace(/\/$/, '') === '/collections')
-        return reply(200, { collections: [...collections.keys()].map((c) => ({ name: c })) });
+        return reply(200, {
+          collections: [...collections.keys()]
+            .filter((c) => !authorize(access.access, 'GET exists', c))
+            .map((c) => ({ name: c })),
+        });
       return reply(404, 'not found');
     }
     if (action === 'GET exists') return reply(200, { exists: collection !== undefined });

@@ -38,16 +38,20 @@ export function createQdrantStore(options: QdrantOptions): VectorStore {
     }
   };
   return {
+    // Reads first, writes only what is missing: a runtime pod's token may only read the collection
+    // the operator made for its tenant (a write would be refused).
     ensureReady: (dimensions) =>
       guard('setup', async () => {
         const { exists } = await client.collectionExists(name);
         if (!exists)
           await client.createCollection(name, { vectors: { size: dimensions, distance: 'Cosine' } });
-        await client.createPayloadIndex(name, {
-          field_name: 'tenant',
-          field_schema: { type: 'keyword', is_tenant: true },
-          wait: true,
-        });
+        const { payload_schema: schema } = await client.getCollection(name);
+        if (schema?.tenant?.data_type !== 'keyword')
+          await client.createPayloadIndex(name, {
+            field_name: 'tenant',
+            field_schema: { type: 'keyword', is_tenant: true },
+            wait: true,
+          });
       }),
     upsert: (tenant, points) =>
       guard('upsert', async () => {

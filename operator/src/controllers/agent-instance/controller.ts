@@ -30,6 +30,13 @@ const secretsRolledOut: Predicate = (event) => {
   return rolled(event.old) !== rolled(event.object);
 };
 
+/** The tenant's Qdrant token was renewed: its agents roll to read the new one (a status change). */
+const qdrantTokenRenewed: Predicate = (event) => {
+  if (event.type !== 'update') return false;
+  const expires = (t: unknown) => (t as Tenant).status?.knowledge?.tokenExpiresAt;
+  return expires(event.old) !== expires(event.object);
+};
+
 /** The tenant fell asleep or woke (a status change, no new generation). */
 const hibernationChanged: Predicate = (event) => {
   if (event.type !== 'update') return false;
@@ -57,7 +64,13 @@ export function addAgentInstanceController(
       }),
       watch(tenants, {
         mapToKeys: (tenant) => instancesOf(tenant.metadata.name).map(objectKey),
-        predicate: or(generationChanged, metadataChanged, secretsRolledOut, hibernationChanged),
+        predicate: or(
+          generationChanged,
+          metadataChanged,
+          secretsRolledOut,
+          qdrantTokenRenewed,
+          hibernationChanged,
+        ),
       }),
       ...owned.flatMap((kind) => {
         const informer = children.get(kind);

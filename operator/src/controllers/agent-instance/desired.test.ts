@@ -6,6 +6,7 @@ import {
   desiredAutoscaler,
   desiredDeployment,
   desiredPodDisruptionBudget,
+  type RuntimeDefaults,
 } from './desired.ts';
 
 const owner = {
@@ -84,6 +85,36 @@ describe('agent instance desired state', () => {
     const other = spec(desiredDeployment(plan({ tenant: 'globex' }), owner, sasl)).template.spec
       .containers[0];
     assert.deepEqual(other.envFrom, [{ secretRef: { name: 'tenant-globex-kafka' } }]);
+  });
+
+  it("reads its tenant's Qdrant token from the tenant's Secret when Qdrant has a key", () => {
+    const qdrant = { ...runtime, qdrantCredentialsSecret: (tenant: string) => `tenant-${tenant}-qdrant` };
+    const container = (p: AgentPlan, r: RuntimeDefaults = qdrant) =>
+      spec(desiredDeployment(p, owner, r)).template.spec.containers[0];
+    assert.deepEqual(container(plan({ knowledgeCollection: 'knowledge' })).envFrom, [
+      { secretRef: { name: 'tenant-acme-qdrant' } },
+    ]);
+    assert.equal(container(plan()).envFrom, undefined, 'no Qdrant for the pods, no token');
+    assert.equal(container(plan({ knowledgeCollection: 'knowledge' }), runtime).envFrom, undefined);
+  });
+
+  it('rolls the pods when the tenant renewed its Qdrant token (envFrom is read only at start)', () => {
+    const qdrant = { ...runtime, qdrantCredentialsSecret: (tenant: string) => `tenant-${tenant}-qdrant` };
+    const annotations = (p: AgentPlan, r: RuntimeDefaults = qdrant) =>
+      spec(desiredDeployment(p, owner, r)).template.metadata.annotations;
+    const first = plan({
+      knowledgeCollection: 'knowledge',
+      qdrantTokenExpiresAt: '2027-01-05T10:00:00.000Z',
+    });
+    const renewed = { ...first, qdrantTokenExpiresAt: '2027-01-25T10:00:00.000Z' };
+    assert.equal(annotations(first)['agentplane.io/qdrant-token-expires'], '2027-01-05T10:00:00.000Z');
+    assert.notDeepEqual(annotations(first), annotations(renewed), 'a renewed token changes the pod template');
+    assert.deepEqual(annotations(first), annotations({ ...first }), 'the same token, the same template');
+    assert.equal(
+      annotations(first, runtime)['agentplane.io/qdrant-token-expires'],
+      undefined,
+      'pods without the token Secret do not roll for it',
+    );
   });
 
   it('rolls the pods when the agent config changes, and only then', () => {

@@ -28,6 +28,8 @@ export interface AgentPlan {
   secretsRollout?: string;
   /** The tenant's Qdrant collection (QDRANT_COLLECTION of the pods), when the operator manages Qdrant. */
   knowledgeCollection?: string;
+  /** When the token in the tenant's Qdrant Secret expires (tenant status): a renewed one rolls the pods. */
+  qdrantTokenExpiresAt?: string;
 }
 
 export interface RuntimeDefaults {
@@ -41,6 +43,8 @@ export interface RuntimeDefaults {
    * tenant reconcile keeps in this Secret of the tenant's namespace; KAFKA_BROKERS is the SASL listener.
    */
   kafkaCredentialsSecret?: (tenant: string) => string;
+  /** Qdrant with an API key: the Secret of the tenant's home holding its read-only QDRANT_API_KEY. */
+  qdrantCredentialsSecret?: (tenant: string) => string;
   resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
 }
 
@@ -88,6 +92,7 @@ export function desiredDeployment(
   const podLabels = agentLabels(plan);
   const configHash = createHash('sha256').update(JSON.stringify(plan.config)).digest('hex').slice(0, 16);
   const scaledByAutoscaler = plan.autoscaling !== undefined && plan.replicas > 0;
+  const qdrantSecret = plan.knowledgeCollection && runtime.qdrantCredentialsSecret?.(plan.tenant);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -108,6 +113,10 @@ export function desiredDeployment(
             // Pods read projected keys at start: new versions need new pods, when the tenant says so.
             ...(plan.secretsRollout
               ? { 'agentplane.io/secrets-rollout': rolloutHash(plan.secretsRollout) }
+              : {}),
+            // envFrom is read at start: a renewed token reaches the agents only in new pods.
+            ...(qdrantSecret && plan.qdrantTokenExpiresAt
+              ? { 'agentplane.io/qdrant-token-expires': plan.qdrantTokenExpiresAt }
               : {}),
           },
         },
@@ -136,9 +145,10 @@ export function desiredDeployment(
                   : []),
               ],
               // Keys a pod must have at start, projected from Vault by the tenant reconcile, and its
-              // tenant's Kafka login when the cluster's Kafka has SASL (not optional: without it the
-              // pod could not connect, and waiting for the Secret says why).
-              ...(plan.projectedSecret || runtime.kafkaCredentialsSecret
+              // tenant's Kafka login when the cluster's Kafka has SASL and Qdrant token when Qdrant
+              // has a key (not optional: without them the pod could not connect, and waiting for
+              // the Secret says why).
+              ...(plan.projectedSecret || runtime.kafkaCredentialsSecret || qdrantSecret
                 ? {
                     envFrom: [
                       ...(plan.projectedSecret
@@ -147,6 +157,7 @@ export function desiredDeployment(
                       ...(runtime.kafkaCredentialsSecret
                         ? [{ secretRef: { name: runtime.kafkaCredentialsSecret(plan.tenant) } }]
                         : []),
+                      ...(qdrantSecret ? [{ secretRef: { name: qdrantSecret } }] : []),
                     ],
                   }
                 : {}),

@@ -284,6 +284,9 @@ function planAgent(
     ...(tenant.spec.secrets?.projected?.length
       ? { projectedSecret: projectedSecretName(tenant.metadata.name) }
       : {}),
+    ...(tenant.status?.knowledge?.tokenExpiresAt
+      ? { qdrantTokenExpiresAt: tenant.status.knowledge.tokenExpiresAt }
+      : {}),
     ...(tenant.spec.secrets?.projected?.length && tenant.status?.secrets?.rolledOut
       ? { secretsRollout: tenant.status.secrets.rolledOut.versions }
       : {}),

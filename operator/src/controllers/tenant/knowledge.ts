@@ -2,10 +2,15 @@
 // Shared tenants are a partition of the shared collection keyed by the indexed payload field
 // `tenant`; dedicated tenants get a collection of their own (`knowledgeNames` in @agentplane/shared).
 // Points are counted only when they are erased, so an unchanged tenant's status never changes.
+// With an API key, runtime pods get a read-only token for their tenant's collection alone
+// (qdrant-token.ts), in the Secret `tenant-<t>-qdrant` of the tenant's home, never the key itself.
 import type { TenantKnowledgeErasure, TenantKnowledgeStatus } from '@agentplane/crds';
 import { type KnowledgeIsolation, knowledgeNames } from '@agentplane/shared';
+import type { V1OwnerReference } from '@kubernetes/client-node';
 import type { KnowledgePartitions } from '../../knowledge/qdrant-partitions.ts';
-import type { TenantPlan } from './plan.ts';
+import type { Desired } from './desired.ts';
+import { type TenantPlan, tenantLabels } from './plan.ts';
+import { tenantQdrantToken } from './qdrant-token.ts';
 import type { StepOutcome } from './status.ts';
 
 export const knowledgeReady = 'KnowledgeReady';
@@ -17,7 +22,18 @@ export interface KnowledgeSettings {
   collection: string;
   /** Vector size of the runtime's embeddings (OPERATOR_QDRANT_DIMENSIONS). */
   dimensions: number;
+  /** Qdrant has an API key (and jwt_rbac): runtime pods get read-only tokens signed with it. */
+  access?: QdrantAccess;
 }
+
+export interface QdrantAccess {
+  /** OPERATOR_QDRANT_API_KEY: signs the tokens; never leaves the operator. */
+  apiKey: string;
+  /** OPERATOR_QDRANT_TOKEN_TTL in milliseconds. */
+  tokenValidityMs: number;
+}
+
+export const qdrantSecretName = (tenant: string) => `tenant-${tenant}-qdrant`;
 
 /** Where `plan`'s knowledge lives. Pure. */
 export function knowledgePartition(
@@ -72,14 +88,87 @@ export async function ensureKnowledgePartition(
       `collection ${status.collection} holds ${size}-dimension vectors but the runtime's embeddings have ` +
         `${settings.dimensions} (OPERATOR_QDRANT_DIMENSIONS): set it to the runtime's, or recreate the collection`,
     );
+  const pods = settings.access
+    ? `; runtime pods read it with a read-only token (Secret ${qdrantSecretName(plan.name)})`
+    : '';
   return status.isolation === 'dedicated'
-    ? condition(true, 'DedicatedCollection', `own collection ${status.collection}, indexed on tenant`)
+    ? condition(true, 'DedicatedCollection', `own collection ${status.collection}, indexed on tenant${pods}`)
     : condition(
         true,
         'SharedCollection',
-        `partition tenant=${plan.name} of the shared collection ${status.collection}, indexed on tenant`,
+        `partition tenant=${plan.name} of the shared collection ${status.collection}, indexed on tenant${pods}`,
       );
 }
+
+/**
+ * The Secret holding the tenant's read-only token for `collection` (QDRANT_API_KEY of its pods), and
+ * when it must be renewed (epoch ms). Pure: the same window gives the same Secret, so applying it
+ * again writes nothing; a new window, another key or another collection gives another token.
+ */
+export function desiredQdrantSecret(
+  plan: Pick<TenantPlan, 'name' | 'tier' | 'namespace'>,
+  owner: V1OwnerReference,
+  collection: string,
+  access: QdrantAccess,
+  now: Date,
+): { secret: Desired; renewAt: number; expiresAt: string } {
+  const { token, window } = tenantQdrantToken(
+    access.apiKey,
+    plan.name,
+    collection,
+    now,
+    access.tokenValidityMs,
+  );
+  const expiresAt = new Date(window.expiresAt).toISOString();
+  const secret: Desired = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: qdrantSecretName(plan.name),
+      namespace: plan.namespace,
+      labels: tenantLabels(plan),
+      annotations: {
+        'agentplane.io/qdrant-collection': collection,
+        'agentplane.io/qdrant-token-expires': expiresAt,
+      },
+      ownerReferences: [owner],
+    },
+    type: 'Opaque',
+    data: { QDRANT_API_KEY: Buffer.from(token).toString('base64') },
+  };
+  return { secret, renewAt: window.renewAt, expiresAt };
+}
+
+/**
+ * The token step as the reconcile runs it: writes the Secret (a no-op until renewal is due) and
+ * returns the milliseconds until the next renewal, capped to what a timer can wait. A failed write
+ * is pushed to `failures` and returned as a KnowledgeReady outcome.
+ */
+export async function qdrantTokenStep(
+  plan: Pick<TenantPlan, 'name' | 'tier' | 'namespace'>,
+  owner: V1OwnerReference,
+  collection: string,
+  access: QdrantAccess,
+  now: Date,
+  apply: (object: Desired) => Promise<unknown>,
+  failures: Error[],
+): Promise<{ renewInMs?: number; expiresAt?: string; failed?: StepOutcome }> {
+  const { secret, renewAt, expiresAt } = desiredQdrantSecret(plan, owner, collection, access, now);
+  try {
+    await apply(secret);
+  } catch (error) {
+    failures.push(error as Error);
+    const message = `cannot write Secret ${secret.metadata.name}: ${(error as Error).message}`;
+    return { failed: { type: knowledgeReady, status: 'False', reason: 'ApplyFailed', message } };
+  }
+  return {
+    renewInMs: Math.min(Math.max(renewAt - now.getTime(), 1000), maxTimerMs),
+    expiresAt,
+  };
+}
+
+/** setTimeout's limit (2^31 - 1 ms, about 24.8 days): a longer delay would fire at once. */
+const maxTimerMs = 2_147_483_647;
 
 /**
  * Erases every point of `tenant`: its points in the shared collection (by the tenant key) and its own

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { AgentInstance, Tenant, TenantSpec } from '@agentplane/crds';
 import type { Desired } from './desired.ts';
 import { eraseKnowledge, type KnowledgeSettings } from './knowledge.ts';
+import { readQdrantToken } from './qdrant-token.ts';
 import { reconcileTenant, type TenantReconcileDeps, tenantFinalizer } from './reconcile.ts';
 import type { ConditionFact } from './status.ts';
 
@@ -507,6 +508,63 @@ describe('reconcileTenant: knowledge partition', () => {
     assert.equal(w.statuses[0]?.conditions.find((c) => c.type === 'Ready')?.status, 'False');
     assert.equal(w.statuses[0]?.conditions.find((c) => c.type === 'NamespaceReady')?.status, 'True');
     assert.ok(w.log.includes('Warning:QdrantUnavailable'));
+  });
+
+  it("gives the pods a read-only token for the tenant's collection, the same until renewal, even with Qdrant down", async () => {
+    const access = { apiKey: 'platform-key', tokenValidityMs: 720 * 3_600_000 };
+    const secretOf = (w: ReturnType<typeof world>) =>
+      w.applied.find((o) => o.kind === 'Secret') as Desired & { data: Record<string, string> };
+    const w = world(tenant({ tier: 'enterprise' }));
+    w.deps.knowledge = { ...partitions().settings, access };
+    const result = await reconcileTenant('acme', w.deps);
+    const secret = secretOf(w);
+    assert.deepEqual(
+      [secret.metadata.name, secret.metadata.namespace],
+      ['tenant-acme-qdrant', 'tenant-acme'],
+    );
+    const token = Buffer.from(secret.data.QDRANT_API_KEY ?? '', 'base64').toString();
+    assert.deepEqual(readQdrantToken(token, 'platform-key')?.access, [
+      { collection: 'knowledge-acme', access: 'r' },
+    ]);
+    assert.match(condition(w)?.message ?? '', /read-only token \(Secret tenant-acme-qdrant\)/);
+    const renewAt = Date.parse(secret.metadata.annotations?.['agentplane.io/qdrant-token-expires'] ?? '');
+    assert.ok(
+      result?.requeueAfterMs && result.requeueAfterMs <= renewAt - Date.parse('2026-11-29T10:00:00Z'),
+    );
+
+    const down = world(tenant({ tier: 'enterprise' }));
+    down.deps.knowledge = { ...partitions(true).settings, access };
+    await assert.rejects(reconcileTenant('acme', down.deps), /1 step\(s\) failed/);
+    assert.deepEqual(secretOf(down), secret, 'the same Secret: applying it again writes nothing');
+  });
+
+  it("records the token's expiry in status only once the Secret holds it, so the agents roll after it", async () => {
+    const access = { apiKey: 'platform-key', tokenValidityMs: 720 * 3_600_000 };
+    const w = world(tenant({ tier: 'enterprise' }));
+    w.deps.knowledge = { ...partitions().settings, access };
+    await reconcileTenant('acme', w.deps);
+    const secret = w.applied.find((o) => o.kind === 'Secret');
+    const expires = secret?.metadata.annotations?.['agentplane.io/qdrant-token-expires'];
+    assert.ok(expires);
+    assert.equal(
+      (w.statuses.at(-1)?.status.knowledge as { tokenExpiresAt?: string })?.tokenExpiresAt,
+      expires,
+    );
+
+    const refused = world(tenant({ tier: 'enterprise' }));
+    refused.deps.knowledge = { ...partitions().settings, access };
+    const apply = refused.deps.actions.apply;
+    refused.deps.actions.apply = async (object) => {
+      if (object.kind === 'Secret') throw new Error('forbidden');
+      return apply(object);
+    };
+    await assert.rejects(reconcileTenant('acme', refused.deps));
+    assert.ok(refused.statuses.length > 0, 'the status is still written');
+    assert.equal(
+      (refused.statuses.at(-1)?.status.knowledge as { tokenExpiresAt?: string })?.tokenExpiresAt,
+      undefined,
+      'no Secret, no expiry to roll for',
+    );
   });
 
   it('writes the deletion report before the finalizer goes, on the object it wrote', async () => {

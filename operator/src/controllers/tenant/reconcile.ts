@@ -43,6 +43,7 @@ import {
   type KnowledgeStep,
   knowledgeNotConfigured,
   mergeErasure,
+  qdrantTokenStep,
 } from './knowledge.ts';
 import { continueMove, moveStatus } from './move.ts';
 import { labels, managedBy, planTenant, type TenantPlan } from './plan.ts';
@@ -212,9 +213,25 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
 
   // Like Kafka: Qdrant down keeps the rest of the tenant working and the reconcile is retried.
   let knowledge: KnowledgeStep | undefined;
+  let tokenRenewalMs: number | undefined;
   const knowledgeStep = async (settings: KnowledgeSettings): Promise<StepOutcome> => {
     knowledge = await ensureKnowledgePartition(plan, settings);
-    const { outcome } = knowledge;
+    // The pods' token needs no Qdrant call: it is written even while Qdrant is down.
+    const token = settings.access
+      ? await qdrantTokenStep(
+          plan,
+          owner,
+          knowledge.status.collection,
+          settings.access,
+          (deps.now ?? (() => new Date()))(),
+          (object) => deps.actions.apply(object),
+          failures,
+        )
+      : undefined;
+    tokenRenewalMs = token?.renewInMs;
+    // Recorded only once the Secret holds the token: the agents roll on it (agent-instance plan).
+    if (token?.expiresAt) knowledge.status = { ...knowledge.status, tokenExpiresAt: token.expiresAt };
+    const outcome = token?.failed ?? knowledge.outcome;
     if (outcome.status !== 'True') {
       deps.actions.event(tenant, 'Warning', outcome.reason, outcome.message);
       if (outcome.reason === 'QdrantUnavailable') failures.push(new Error(outcome.message));
@@ -322,6 +339,7 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
     moving ? moveRequeueMs : undefined,
     deps.secrets && neededKeys(tenant.spec.secrets).length > 0 ? deps.secretsRefreshMs : undefined,
     rolloutDueMs,
+    tokenRenewalMs,
   ].filter((ms) => ms !== undefined);
   return lookAgain.length > 0 ? { requeueAfterMs: Math.min(...lookAgain) } : undefined;
 }
