@@ -3,17 +3,15 @@
 // (or, for a replay, produce nothing more), the good ones must be answered once each, the process
 // must stay up and ready, and nothing may reach another tenant's topics.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { topicNames } from '@agentplane/shared';
 import { testbedEnv, uniqueName, withoutTestbed } from '@agentplane/shared/testing';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { eventually } from '../helpers/eventually.ts';
-import { repoRoot, stateDir } from '../testbed/paths.ts';
-import { freePort } from '../testbed/ports.ts';
+import { type RuntimeProcess, startRuntimeFromSettings } from '../helpers/runtime-process.ts';
+import { stateDir } from '../testbed/paths.ts';
 
 interface Record_ {
   key: string | null;
@@ -59,8 +57,8 @@ describe('bad records on Kafka: dead-lettered or ignored, never a crash or a cro
     topicNames.deadLetter(t),
   ]);
   let admin: Admin;
-  let runtime: ChildProcess;
-  let port: number;
+  let runtime: RuntimeProcess;
+  let stopping = false;
   let crashed = '';
 
   before(async () => {
@@ -70,43 +68,22 @@ describe('bad records on Kafka: dead-lettered or ignored, never a crash or a cro
       waitForLeaders: true,
       topics: topics.map((topic) => ({ topic, numPartitions: 1 })),
     });
-    port = await freePort();
     const log = join(stateDir, 'logs', `runtime-${tenant}.log`);
-    runtime = spawn(process.execPath, [join(repoRoot, 'runtime/src/main.ts')], {
-      env: {
-        PATH: process.env.PATH,
-        AGENTPLANE_TENANT: tenant,
-        AGENTPLANE_AGENT_INSTANCE: instance,
-        AGENTPLANE_AGENT: 'sales',
-        KAFKA_BROKERS: brokers.join(','),
-        AGENTPLANE_HTTP_HOST: '127.0.0.1',
-        AGENTPLANE_HTTP_PORT: String(port),
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    runtime = await startRuntimeFromSettings({
+      tenant,
+      agentInstance: instance,
+      agent: 'sales',
+      brokers,
+      logFile: log,
     });
-    for (const stream of [runtime.stdout, runtime.stderr])
-      stream?.on('data', (chunk) => writeFileSync(log, chunk, { flag: 'a' }));
-    runtime.on('exit', (code, signal) => {
-      crashed = `runtime exited (${code ?? signal}); see ${log}`;
+    runtime.exited.then((code) => {
+      if (!stopping) crashed = `runtime exited (${code ?? runtime.child.signalCode}); see ${log}`;
     });
-    process.on('exit', () => runtime.kill('SIGKILL'));
-    await eventually(
-      () =>
-        fetch(`http://127.0.0.1:${port}/readyz`).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      { what: `the runtime to be ready (log: ${log})`, timeoutMs: 60_000 },
-    );
   });
 
   after(async () => {
-    if (runtime && runtime.exitCode === null && runtime.signalCode === null) {
-      runtime.removeAllListeners('exit');
-      runtime.kill('SIGTERM');
-      await new Promise((resolve) => runtime.once('exit', resolve));
-    }
+    stopping = true;
+    await runtime?.stop();
     await admin?.deleteTopics({ topics }).catch(() => undefined);
     await admin?.disconnect();
   });
@@ -206,7 +183,7 @@ describe('bad records on Kafka: dead-lettered or ignored, never a crash or a cro
         [0, 0],
         "nothing reached the neighbour's topics",
       );
-      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      const ready = await fetch(`http://127.0.0.1:${runtime.launch.port}/readyz`);
       assert.equal(ready.status, 200, 'still ready');
     } finally {
       await Promise.all([events, letters, ...neighbourTopics].map((r) => r.stop()));

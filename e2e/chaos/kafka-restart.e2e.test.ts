@@ -4,8 +4,7 @@
 // exactly one result and one message charge, and every consumer group must catch up. The broker is
 // the suite's own (other suites keep using the bed's); CHAOS_KAFKA_LONG=1 runs longer with a crash.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,12 +19,18 @@ import {
 import { createKafkaInboundBus } from '../../control-plane/src/messaging/inbound-bus.ts';
 import { createConversationHub } from '../../control-plane/src/modules/conversations/conversation-hub.ts';
 import { createEventsIngest } from '../../control-plane/src/modules/events-in/events-in.service.ts';
-import { buildTestApp, onboardTenant, type TestApp } from '../../control-plane/src/testing/app.ts';
+import type { TestApp } from '../../control-plane/src/testing/app.ts';
+import {
+  buildTestApp,
+  createAgentInstance,
+  onboardTenant,
+  openConversation,
+} from '../../control-plane/src/testing/app.ts';
 import { createTestDatabase, type TestDatabase } from '../../control-plane/src/testing/database.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { type RuntimeProcess, startRuntimeFromSettings } from '../helpers/runtime-process.ts';
 import { type ExtraKafka, startExtraKafka } from '../testbed/extra-kafka.ts';
-import { repoRoot, stateDir } from '../testbed/paths.ts';
-import { freePort } from '../testbed/ports.ts';
+import { stateDir } from '../testbed/paths.ts';
 
 const long = process.env.CHAOS_KAFKA_LONG === '1';
 const ratePerSecond = 10;
@@ -47,7 +52,7 @@ describe('chaos: the Kafka broker restarts under a steady flow of messages', {
   let db: TestDatabase;
   let t: TestApp;
   let consumer: EventsConsumer;
-  let runtime: ChildProcess;
+  let runtime: RuntimeProcess;
   let admin: Admin;
   let headers: Record<string, string>;
   const conversations: string[] = [];
@@ -72,22 +77,8 @@ describe('chaos: the Kafka broker restarts under a steady flow of messages', {
     t = await buildTestApp(db, { bus });
     const owner = await onboardTenant(t, tenant, 'pro');
     headers = owner.headers;
-    const created = await t.app.inject({
-      method: 'POST',
-      url: `/v1/tenants/${tenant}/agent-instances`,
-      headers,
-      payload: { name: instance, agent: 'sales', version: '1.0.0' },
-    });
-    assert.equal(created.statusCode, 201, created.body);
-    for (let i = 0; i < 6; i++) {
-      const res = await t.app.inject({
-        method: 'POST',
-        url: `/v1/tenants/${tenant}/conversations`,
-        headers,
-        payload: { agentInstance: instance },
-      });
-      conversations.push(res.json().id);
-    }
+    await createAgentInstance(t, owner, { name: instance, agent: 'sales', version: '1.0.0' });
+    for (let i = 0; i < 6; i++) conversations.push(await openConversation(t, owner, instance));
     const ingest = createEventsIngest({
       root: t.orm.em,
       hub: createConversationHub(),
@@ -106,39 +97,17 @@ describe('chaos: the Kafka broker restarts under a steady flow of messages', {
         destination: createWriteStream(join(stateDir, 'logs', `cp-events-${tenant}.log`)),
       }),
     });
-    const log = join(stateDir, 'logs', `runtime-${tenant}.log`);
-    const port = await freePort();
-    runtime = spawn(process.execPath, [join(repoRoot, 'runtime/src/main.ts')], {
-      env: {
-        PATH: process.env.PATH,
-        AGENTPLANE_TENANT: tenant,
-        AGENTPLANE_AGENT_INSTANCE: instance,
-        AGENTPLANE_AGENT: 'sales',
-        KAFKA_BROKERS: broker.brokers,
-        AGENTPLANE_HTTP_HOST: '127.0.0.1',
-        AGENTPLANE_HTTP_PORT: String(port),
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    runtime = await startRuntimeFromSettings({
+      tenant,
+      agentInstance: instance,
+      agent: 'sales',
+      brokers: [broker.brokers],
+      logFile: join(stateDir, 'logs', `runtime-${tenant}.log`),
     });
-    for (const stream of [runtime.stdout, runtime.stderr])
-      stream?.on('data', (chunk) => writeFileSync(log, chunk, { flag: 'a' }));
-    process.on('exit', () => runtime.kill('SIGKILL'));
-    await eventually(
-      () =>
-        fetch(`http://127.0.0.1:${port}/readyz`).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      { what: `the runtime to be ready (log: ${log})`, timeoutMs: 60_000 },
-    );
   });
 
   after(async () => {
-    if (runtime && runtime.exitCode === null) {
-      runtime.kill('SIGTERM');
-      await new Promise((resolve) => runtime.once('exit', resolve));
-    }
+    await runtime?.stop();
     await consumer?.stop();
     await admin?.disconnect();
     await t?.app.close();

@@ -18,7 +18,13 @@ import { testbedEnv, uniqueName, withoutTestbed } from '@agentplane/shared/testi
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { migrate } from '../../control-plane/src/db/migrator.ts';
 import { createKafkaInboundBus } from '../../control-plane/src/messaging/inbound-bus.ts';
-import { buildTestApp, onboardTenant, type TestApp } from '../../control-plane/src/testing/app.ts';
+import {
+  buildTestApp,
+  createAgentInstance,
+  onboardTenant,
+  openConversation,
+  type TestApp,
+} from '../../control-plane/src/testing/app.ts';
 import { eventually } from '../helpers/eventually.ts';
 import type { ComponentDirs } from '../testbed/build.ts';
 import { startPostgres } from '../testbed/components/postgres.ts';
@@ -165,20 +171,8 @@ describe('chaos: PostgreSQL stops under API load', { skip: withoutTestbed(), tim
     });
     const owner = await onboardTenant(t, tenant, 'pro');
     headers = { ...owner.headers, 'content-type': 'application/json' };
-    const instance = await t.app.inject({
-      method: 'POST',
-      url: `/v1/tenants/${tenant}/agent-instances`,
-      headers: owner.headers,
-      payload: { name: 'support', agent: 'customer-service', version: '2.1.0' },
-    });
-    assert.equal(instance.statusCode, 201, instance.body);
-    const created = await t.app.inject({
-      method: 'POST',
-      url: `/v1/tenants/${tenant}/conversations`,
-      headers: owner.headers,
-      payload: { agentInstance: 'support' },
-    });
-    conversation = created.json().id;
+    await createAgentInstance(t, owner);
+    conversation = await openConversation(t, owner);
     base = await t.app.listen({ host: '127.0.0.1', port: 0 });
   });
   after(async () => {

@@ -2,7 +2,8 @@
 // it. There is no kubelet on the test bed: the local platform and the journey suite start the
 // runtime from the Deployment the operator wrote — its container's args and env, its config map
 // where it is mounted, its optional env secret — plus what a pod gets from the cluster (brokers and
-// Vault on 127.0.0.1, a Vault token instead of a ServiceAccount login, probes on a free port).
+// Vault on 127.0.0.1, a Vault token instead of a ServiceAccount login, probes on a free port). Suites
+// about Kafka alone start it from a few settings instead (`startRuntimeFromSettings`).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,17 +39,26 @@ function reapOnExit(child: ChildProcess): void {
   });
 }
 
+export interface PartOptions {
+  env?: Record<string, string>;
+  argv?: string[];
+  logFile?: string;
+  /** false: `env` and PATH only, nothing else of this process's environment (default true). */
+  inheritEnv?: boolean;
+}
+
 /**
  * Starts `script` (a path from the repository root) with this Node, `env` over this process's
- * environment. Its output is kept (last ~1 MB) and appended to `logFile` when given.
+ * environment (or over PATH alone, see `inheritEnv`). Its output is kept (last ~1 MB) and appended
+ * to `logFile` when given.
  */
 export function startPart(
   name: string,
   script: string,
-  { env = {}, argv = [], logFile }: { env?: Record<string, string>; argv?: string[]; logFile?: string } = {},
+  { env = {}, argv = [], logFile, inheritEnv = true }: PartOptions = {},
 ): PartProcess {
   const child = spawn(process.execPath, [join(repoRoot, script), ...argv], {
-    env: { ...process.env, ...env },
+    env: { ...(inheritEnv ? process.env : { PATH: process.env.PATH }), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   reapOnExit(child);
@@ -104,6 +114,9 @@ export interface RuntimeLaunch {
   /** The loopback port of its probes (/readyz, /metrics). */
   port: number;
 }
+
+/** A runtime process and how it was launched (`launch.port`: its probes). */
+export type RuntimeProcess = PartProcess & { launch: RuntimeLaunch };
 
 interface Container {
   args?: string[];
@@ -173,16 +186,57 @@ export async function runtimeFromDeployment({
   };
 }
 
+/** The runtime of `launch`, started, once its /readyz answers. */
+async function startRuntime(
+  launch: RuntimeLaunch,
+  options: Pick<PartOptions, 'logFile' | 'inheritEnv'>,
+): Promise<RuntimeProcess> {
+  const part = startPart('runtime', 'runtime/src/main.ts', {
+    ...options,
+    env: launch.env,
+    argv: launch.argv,
+  });
+  const what = `the runtime to be ready${options.logFile ? ` (log: ${options.logFile})` : ''}`;
+  await whenAnswering(part, `http://127.0.0.1:${launch.port}/readyz`, what);
+  return { ...part, launch };
+}
+
 /** `runtimeFromDeployment`, started, once its /readyz answers. */
 export async function startRuntimeFromDeployment(
   options: Parameters<typeof runtimeFromDeployment>[0] & { logFile?: string },
-): Promise<PartProcess & { launch: RuntimeLaunch }> {
-  const launch = await runtimeFromDeployment(options);
-  const part = startPart('runtime', 'runtime/src/main.ts', {
-    env: launch.env,
-    argv: launch.argv,
-    ...(options.logFile ? { logFile: options.logFile } : {}),
-  });
-  await whenAnswering(part, `http://127.0.0.1:${launch.port}/readyz`, 'the runtime to be ready');
-  return { ...part, launch };
+): Promise<RuntimeProcess> {
+  return startRuntime(await runtimeFromDeployment(options), { logFile: options.logFile });
+}
+
+/**
+ * A runtime with no Deployment behind it, started once its /readyz answers: agent instance
+ * `agentInstance` (an `agent`) of `tenant` on `brokers`, probes on a free loopback port, `env` over
+ * that, and nothing else of this process's environment (no Vault, model or vector store).
+ */
+export async function startRuntimeFromSettings({
+  tenant,
+  agentInstance,
+  agent,
+  brokers,
+  env = {},
+  logFile,
+}: {
+  tenant: string;
+  agentInstance: string;
+  agent: string;
+  brokers: string[];
+  env?: Record<string, string>;
+  logFile?: string;
+}): Promise<RuntimeProcess> {
+  const port = await freePort();
+  const settings = {
+    AGENTPLANE_TENANT: tenant,
+    AGENTPLANE_AGENT_INSTANCE: agentInstance,
+    AGENTPLANE_AGENT: agent,
+    KAFKA_BROKERS: brokers.join(','),
+    AGENTPLANE_HTTP_HOST: '127.0.0.1',
+    AGENTPLANE_HTTP_PORT: String(port),
+    LOG_LEVEL: 'info',
+  };
+  return startRuntime({ argv: [], port, env: { ...settings, ...env } }, { logFile, inheritEnv: false });
 }

@@ -1,41 +1,19 @@
 // The runtime in-process against the test bed's Kafka, on the fallback path.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { silentLogger } from '@agentplane/shared';
 import { eventually } from '@agentplane/shared/testing';
-import type { Admin } from 'kafkajs';
-import {
-  collect,
-  createTenantTopics,
-  inbound,
-  produce,
-  testConfig,
-  testKafka,
-  uniqueTenant,
-  withoutKafka,
-} from '../test-support/kafka.ts';
+import { inbound, withoutKafka } from '../test-support/kafka.ts';
+import { kafkaSuite } from '../test-support/kafka-suite.ts';
 import { startRuntime } from './app.ts';
-import { startTelemetry } from './instrumentation.ts';
 import type { DeadLetter, ResultEvent } from './messages.ts';
 
 describe('runtime on Kafka (fallback path)', { skip: withoutKafka(), timeout: 120_000 }, () => {
-  const kafka = testKafka();
-  let admin: Admin;
   // As main.ts starts it without an OTLP endpoint.
-  const telemetry = startTelemetry({ serviceName: 'runtime-test', version: 'test', export: false });
-  before(async () => {
-    admin = kafka.admin();
-    await admin.connect();
-  });
-  after(async () => {
-    await admin.disconnect();
-    await telemetry.shutdown();
-  });
+  const suite = kafkaSuite({ telemetry: true });
 
   it('processes each conversation in order and publishes one result per message', async (t) => {
-    const tenant = uniqueTenant();
-    const config = testConfig(tenant);
-    t.after(await createTenantTopics(admin, config, 3));
+    const { tenant, send, collect, start } = await suite.tenant(t, { partitions: 3 });
     const sent = new Map<string, string[]>();
     const messages = [];
     for (let i = 0; i < 60; i++) {
@@ -44,11 +22,9 @@ describe('runtime on Kafka (fallback path)', { skip: withoutKafka(), timeout: 12
       messages.push(message);
       sent.set(conversation, [...(sent.get(conversation) ?? []), JSON.parse(message.value).id]);
     }
-    await produce(kafka, config.topics.inbound, messages);
-    const runtime = await startRuntime(config, silentLogger());
-    t.after(() => runtime.stop());
-    const events = await collect(kafka, config.topics.events);
-    t.after(events.stop);
+    await send(messages);
+    await start();
+    const events = await collect();
     await eventually(() => events.records.length >= 60, { what: '60 events', timeoutMs: 60_000 });
     const results = events.json<ResultEvent>();
     for (const [conversation, ids] of sent) {
@@ -65,21 +41,16 @@ describe('runtime on Kafka (fallback path)', { skip: withoutKafka(), timeout: 12
   });
 
   it('dead-letters malformed and foreign-tenant records with the original, and goes on', async (t) => {
-    const tenant = uniqueTenant();
-    const config = testConfig(tenant);
-    t.after(await createTenantTopics(admin, config, 1));
-    await produce(kafka, config.topics.inbound, [
+    const { tenant, config, send, collect, start } = await suite.tenant(t, { partitions: 1 });
+    await send([
       { key: 'c1', value: 'not json {', headers: { origin: 'test' } },
       inbound('other-tenant', 'c1', 'I want to buy 20 licenses'),
       { key: 'c1', value: JSON.stringify({ id: 'x', tenant }) },
       inbound(tenant, 'c1', 'My invoice is wrong, how do I fix it?', 'good-1'),
     ]);
-    const runtime = await startRuntime(config, silentLogger());
-    t.after(() => runtime.stop());
-    const events = await collect(kafka, config.topics.events);
-    const dlq = await collect(kafka, config.topics.deadLetter);
-    t.after(events.stop);
-    t.after(dlq.stop);
+    await start();
+    const events = await collect();
+    const dlq = await collect(config.topics.deadLetter);
     await eventually(() => events.records.length >= 1 && dlq.records.length >= 3, {
       what: 'event and dead letters',
     });
@@ -99,25 +70,21 @@ describe('runtime on Kafka (fallback path)', { skip: withoutKafka(), timeout: 12
   });
 
   it('publishes no second result for a redelivered message, also after a restart', async (t) => {
-    const tenant = uniqueTenant();
-    const config = testConfig(tenant);
-    t.after(await createTenantTopics(admin, config, 2));
+    const { tenant, config, send, collect, start } = await suite.tenant(t, { partitions: 2 });
     const dup = inbound(tenant, 'c1', 'Can I get a quote for 50 seats?', 'm-1');
-    await produce(kafka, config.topics.inbound, [dup, dup, inbound(tenant, 'c2', 'hi there', 'm-2')]);
-    const events = await collect(kafka, config.topics.events);
-    t.after(events.stop);
+    await send([dup, dup, inbound(tenant, 'c2', 'hi there', 'm-2')]);
+    const events = await collect();
     const first = await startRuntime(config, silentLogger());
     await eventually(() => events.records.length >= 2, { what: 'first two events' });
     await first.stop();
     // Rewind the group: every record is redelivered to a fresh process, as after a crash before commit.
-    await admin.resetOffsets({
+    await suite.admin.resetOffsets({
       groupId: config.topics.consumerGroup,
       topic: config.topics.inbound,
       earliest: true,
     });
-    await produce(kafka, config.topics.inbound, [inbound(tenant, 'c1', 'and a demo please', 'm-3')]);
-    const second = await startRuntime(config, silentLogger());
-    t.after(() => second.stop());
+    await send([inbound(tenant, 'c1', 'and a demo please', 'm-3')]);
+    await start();
     await eventually(() => events.records.some((record) => record.value.includes('"m-3"')), {
       what: 'm-3 event',
     });
@@ -126,22 +93,17 @@ describe('runtime on Kafka (fallback path)', { skip: withoutKafka(), timeout: 12
   });
 
   it('carries the inbound trace to the events and dead-letter topics, and starts one otherwise', async (t) => {
-    const tenant = uniqueTenant();
-    const config = testConfig(tenant);
-    t.after(await createTenantTopics(admin, config, 1));
+    const { tenant, config, send, collect, start } = await suite.tenant(t, { partitions: 1 });
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     const traceparent = `00-${traceId}-b7ad6b7169203331-01`;
-    await produce(kafka, config.topics.inbound, [
+    await send([
       { ...inbound(tenant, 'c1', 'How much is the pro plan?', 'traced'), headers: { traceparent } },
       inbound(tenant, 'c1', 'And is there a trial?', 'untraced'),
       { key: 'c1', value: 'not json {', headers: { traceparent } },
     ]);
-    const runtime = await startRuntime(config, silentLogger());
-    t.after(() => runtime.stop());
-    const events = await collect(kafka, config.topics.events);
-    const dlq = await collect(kafka, config.topics.deadLetter);
-    t.after(events.stop);
-    t.after(dlq.stop);
+    await start();
+    const events = await collect();
+    const dlq = await collect(config.topics.deadLetter);
     await eventually(() => events.records.length >= 2 && dlq.records.length >= 1, {
       what: 'two events and a dead letter',
     });

@@ -3,38 +3,20 @@
 // inbound record's headers to the event's.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { silentLogger } from '@agentplane/shared';
 import { eventually } from '@agentplane/shared/testing';
-import type { Admin } from 'kafkajs';
-import {
-  collect,
-  createTenantTopics,
-  inbound,
-  produce,
-  testConfig,
-  testKafka,
-  uniqueTenant,
-  withoutKafka,
-} from '../test-support/kafka.ts';
+import { inbound, withoutKafka } from '../test-support/kafka.ts';
+import { kafkaSuite } from '../test-support/kafka-suite.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../test-support/openai-stand-in.ts';
-import { startRuntime } from './app.ts';
-import { startTelemetry } from './instrumentation.ts';
 import type { ResultEvent } from './messages.ts';
 
 describe('runtime with a model (OpenAI stand-in)', { skip: withoutKafka(), timeout: 120_000 }, () => {
-  const kafka = testKafka();
-  let admin: Admin;
+  const suite = kafkaSuite({ telemetry: true });
   let standIn: OpenAiStandIn;
-  const telemetry = startTelemetry({ serviceName: 'runtime-test', version: 'test', export: false });
   before(async () => {
-    admin = kafka.admin();
-    await admin.connect();
     standIn = await startOpenAiStandIn();
   });
   after(async () => {
-    await admin.disconnect();
     await standIn.close();
-    await telemetry.shutdown();
   });
 
   async function run(
@@ -43,18 +25,13 @@ describe('runtime with a model (OpenAI stand-in)', { skip: withoutKafka(), timeo
     texts: string[],
     headers = {},
   ) {
-    const tenant = uniqueTenant();
-    const config = testConfig(tenant, { OPENAI_BASE_URL: standIn.baseURL, OPENAI_API_KEY: 'k', ...env });
-    t.after(await createTenantTopics(admin, config, 1));
-    await produce(
-      kafka,
-      config.topics.inbound,
-      texts.map((text, i) => ({ ...inbound(tenant, 'c1', text, `m${i}`), headers })),
-    );
-    const runtime = await startRuntime(config, silentLogger());
-    t.after(() => runtime.stop());
-    const events = await collect(kafka, config.topics.events);
-    t.after(events.stop);
+    const { tenant, send, collect, start } = await suite.tenant(t, {
+      partitions: 1,
+      env: { OPENAI_BASE_URL: standIn.baseURL, OPENAI_API_KEY: 'k', ...env },
+    });
+    await send(texts.map((text, i) => ({ ...inbound(tenant, 'c1', text, `m${i}`), headers })));
+    await start();
+    const events = await collect();
     await eventually(() => events.records.length >= texts.length, { what: `${texts.length} events` });
     return { events: events.json<ResultEvent>(), records: events.records };
   }

@@ -7,17 +7,8 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { eventually } from '@agentplane/shared/testing';
-import {
-  brokers,
-  collect,
-  createTenantTopics,
-  inbound,
-  produce,
-  testConfig,
-  testKafka,
-  uniqueTenant,
-  withoutKafka,
-} from '../test-support/kafka.ts';
+import { brokers, inbound, withoutKafka } from '../test-support/kafka.ts';
+import { kafkaSuite } from '../test-support/kafka-suite.ts';
 import type { ResultEvent } from './messages.ts';
 
 const main = new URL('./main.ts', import.meta.url).pathname;
@@ -64,21 +55,15 @@ async function terminate(child: ChildProcess): Promise<number | null> {
 }
 
 describe('two runtime processes in one group', { skip: withoutKafka(), timeout: 180_000 }, () => {
+  const suite = kafkaSuite();
   it('split the partitions and, across a rebalance, publish every result exactly once', async (t) => {
-    const kafka = testKafka();
-    const admin = kafka.admin();
-    await admin.connect();
-    t.after(() => admin.disconnect());
-    const tenant = uniqueTenant();
-    const config = testConfig(tenant);
-    t.after(await createTenantTopics(admin, config, 4));
+    const { tenant, send, collect } = await suite.tenant(t, { partitions: 4 });
     const wave = (from: number) =>
       Array.from({ length: 300 }, (_, i) =>
         inbound(tenant, `c${(from + i) % 17}`, `Where is my invoice? #${from + i}`, `m${from + i}`),
       );
-    await produce(kafka, config.topics.inbound, wave(0));
-    const events = await collect(kafka, config.topics.events);
-    t.after(events.stop);
+    await send(wave(0));
+    const events = await collect();
 
     const a = startProcess(tenant);
     t.after(() => terminate(a.child));
@@ -92,8 +77,8 @@ describe('two runtime processes in one group', { skip: withoutKafka(), timeout: 
       what: 'second runtime ready',
       timeoutMs: 60_000,
     });
-    await produce(kafka, config.topics.inbound, wave(300));
-    await produce(kafka, config.topics.inbound, wave(600));
+    await send(wave(300));
+    await send(wave(600));
 
     await eventually(
       () => new Set(events.records.map((r) => r.headers['agentplane-message-id'])).size >= 900,

@@ -10,7 +10,13 @@ import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { Kafka, logLevel } from 'kafkajs';
 import { createKafkaInboundBus } from '../messaging/inbound-bus.ts';
-import { buildTestApp, onboardTenant, type TestApp } from '../testing/app.ts';
+import {
+  buildTestApp,
+  createAgentInstance,
+  onboardTenant,
+  openConversation,
+  type TestApp,
+} from '../testing/app.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/database.ts';
 import { startTelemetry } from './instrumentation.ts';
 import { describeStatement } from './pg.ts';
@@ -51,20 +57,8 @@ describe('traces through the real PostgreSQL and Kafka', { skip: withoutTestbed(
     db = await createTestDatabase();
     t = await buildTestApp(db, { bus: await createKafkaInboundBus({ brokers, log: silentLogger() }) });
     owner = await onboardTenant(t, tenant, 'pro');
-    const instance = await t.app.inject({
-      method: 'POST',
-      url: `/v1/tenants/${tenant}/agent-instances`,
-      headers: owner.headers,
-      payload: { name: 'support', agent: 'customer-service', version: '2.1.0' },
-    });
-    assert.equal(instance.statusCode, 201, instance.body);
-    const created = await t.app.inject({
-      method: 'POST',
-      url: `/v1/tenants/${tenant}/conversations`,
-      headers: owner.headers,
-      payload: { agentInstance: 'support' },
-    });
-    conversation = created.json().id;
+    await createAgentInstance(t, owner);
+    conversation = await openConversation(t, owner);
     url = await t.app.listen({ host: '127.0.0.1', port: 0 });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });

@@ -114,3 +114,36 @@ export async function onboardTenant(
   const { key: secret, id: keyId } = key.json() as { key: string; id: string };
   return { name, key: secret, keyId, headers: { authorization: `Bearer ${secret}` } };
 }
+
+type Owner = Pick<Awaited<ReturnType<typeof onboardTenant>>, 'name' | 'headers'>;
+
+/** Creates an agent instance of `owner`'s tenant through the API; throws unless it is created. */
+export async function createAgentInstance(
+  { app }: TestApp,
+  owner: Owner,
+  spec: { name: string; agent: string; version: string } = {
+    name: 'support',
+    agent: 'customer-service',
+    version: '2.1.0',
+  },
+): Promise<void> {
+  const created = await app.inject({
+    method: 'POST',
+    url: `/v1/tenants/${owner.name}/agent-instances`,
+    headers: owner.headers,
+    payload: spec,
+  });
+  if (created.statusCode !== 201) throw new Error(`agent instance: ${created.statusCode} ${created.body}`);
+}
+
+/** Opens a conversation with `agentInstance` through the API and returns its id; throws unless 201. */
+export async function openConversation({ app }: TestApp, owner: Owner, agentInstance = 'support') {
+  const created = await app.inject({
+    method: 'POST',
+    url: `/v1/tenants/${owner.name}/conversations`,
+    headers: owner.headers,
+    payload: { agentInstance },
+  });
+  if (created.statusCode !== 201) throw new Error(`conversation: ${created.statusCode} ${created.body}`);
+  return (created.json() as { id: string }).id;
+}

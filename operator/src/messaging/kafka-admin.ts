@@ -23,6 +23,9 @@
 import { topicNames } from '@agentplane/shared';
 import type { AclEntry, Admin, logLevel as KafkaLogLevel } from 'kafkajs';
 import kafkajs from 'kafkajs';
+import { adminSession, TopicAdminError } from './admin-session.ts';
+
+export { isRetriableKafkaError, TopicAdminError } from './admin-session.ts';
 
 // kafkajs is CommonJS and Node's named-export detection misses its enums: take them off the default.
 const {
@@ -71,60 +74,6 @@ export interface TopicAdmin {
   close(): Promise<void>;
 }
 
-/** Any failure of a TopicAdmin call. `retriable`: the broker is unreachable or slow; try again later. */
-export class TopicAdminError extends Error {
-  readonly retriable: boolean;
-  readonly operation: string;
-  constructor(operation: string, message: string, retriable: boolean, cause: unknown) {
-    super(`kafka ${operation}: ${message}`, { cause });
-    this.name = 'TopicAdminError';
-    this.operation = operation;
-    this.retriable = retriable;
-  }
-}
-
-// Errors that mean "cannot reach or hear from the broker right now".
-const unavailableErrorNames = new Set([
-  'KafkaJSConnectionError',
-  'KafkaJSConnectionClosedError',
-  'KafkaJSRequestTimeoutError',
-  'KafkaJSBrokerNotFound',
-  'KafkaJSNoBrokerAvailableError',
-  'KafkaJSMetadataNotLoaded',
-  'KafkaJSTopicMetadataNotLoaded',
-  'KafkaJSTimeout',
-  'KafkaJSLockTimeout',
-]);
-const unavailableCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EPIPE',
-]);
-
-/**
- * True when retrying later can help: the broker is unreachable, a request timed out, or Kafka
- * itself flagged the error retriable (LEADER_NOT_AVAILABLE, …). kafkajs wraps the last attempt's
- * error in KafkaJSNumberOfRetriesExceeded (non-retriable itself), so the chain of causes is walked.
- */
-export function isRetriableKafkaError(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  while (current !== null && typeof current === 'object' && !seen.has(current)) {
-    seen.add(current);
-    const e = current as { name?: unknown; code?: unknown; retriable?: unknown; type?: unknown };
-    if (typeof e.name === 'string' && unavailableErrorNames.has(e.name)) return true;
-    if (typeof e.code === 'string' && unavailableCodes.has(e.code)) return true;
-    if (e.name === 'KafkaJSProtocolError' || e.name === 'KafkaJSCreateTopicError')
-      return e.retriable === true;
-    const next = current as { cause?: unknown; originalError?: unknown; errors?: unknown };
-    current = next.cause ?? next.originalError ?? (Array.isArray(next.errors) ? next.errors[0] : undefined);
-  }
-  return false;
-}
-
 export type AdminLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 
 const logLevels: Record<AdminLogLevel, KafkaLogLevel> = {
@@ -165,26 +114,9 @@ export function createTopicAdmin(options: TopicAdminOptions): TopicAdmin {
     },
   });
   const admin = kafka.admin();
-  let connected: Promise<void> | undefined;
-
-  const connect = (): Promise<void> => {
-    connected ??= admin.connect().catch((error: unknown) => {
-      connected = undefined;
-      throw error;
-    });
-    return connected;
-  };
-
-  async function run<T>(operation: string, body: (a: Admin) => Promise<T>): Promise<T> {
-    try {
-      await connect();
-      return await body(admin);
-    } catch (error) {
-      if (error instanceof TopicAdminError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      throw new TopicAdminError(operation, message, isRetriableKafkaError(error), error);
-    }
-  }
+  const session = adminSession({ connect: () => admin.connect(), disconnect: () => admin.disconnect() });
+  const run = <T>(operation: string, body: (a: Admin) => Promise<T>) =>
+    session.run(operation, () => body(admin));
 
   async function existing(a: Admin, names: string[]): Promise<string[]> {
     const all = new Set(await a.listTopics());
@@ -311,10 +243,7 @@ export function createTopicAdmin(options: TopicAdminOptions): TopicAdmin {
         if (ids.length > 0) await a.deleteGroups(ids);
       }),
 
-    close: async () => {
-      connected = undefined;
-      await admin.disconnect().catch(() => undefined);
-    },
+    close: session.close,
   };
 }
 

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import type { AclEntry, SASLOptions } from 'kafkajs';
 import kafkajs from 'kafkajs';
-import { isRetriableKafkaError, TopicAdminError } from './kafka-admin.ts';
+import { adminSession, isRetriableKafkaError, TopicAdminError } from './admin-session.ts';
 import {
   apiKeys,
   decodeAlterClientQuotas,
@@ -114,31 +114,18 @@ export function createKafkaSecurityAdmin(options: KafkaSecurityOptions): KafkaSe
   });
   const admin = kafka.admin();
   let cluster: Cluster | undefined;
-  let connected: Promise<void> | undefined;
-
-  const connect = (): Promise<void> => {
-    connected ??= (async () => {
+  const { run, close } = adminSession({
+    connect: async () => {
       cluster ??= clusterOf(kafka);
       await cluster.connect();
       await admin.connect();
-    })().catch((error: unknown) => {
-      connected = undefined;
-      throw error;
-    });
-    return connected;
-  };
-
-  async function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
-    try {
-      await connect();
-      return await body();
-    } catch (error) {
-      if (error instanceof TopicAdminError) throw error;
-      if (isRetriableKafkaError(error)) connected = undefined;
-      const message = error instanceof Error ? error.message : String(error);
-      throw new TopicAdminError(operation, message, isRetriableKafkaError(error), error);
-    }
-  }
+    },
+    disconnect: async () => {
+      await admin.disconnect().catch(() => undefined);
+      await cluster?.disconnect();
+    },
+    reconnectAfterRetriable: true,
+  });
 
   async function send<T>(
     apiName: string,
@@ -257,10 +244,6 @@ export function createKafkaSecurityAdmin(options: KafkaSecurityOptions): KafkaSe
       run('deleteAcls', async () => {
         if (filters.length > 0) await admin.deleteAcls({ filters });
       }),
-    close: async () => {
-      connected = undefined;
-      await admin.disconnect().catch(() => undefined);
-      await cluster?.disconnect().catch(() => undefined);
-    },
+    close,
   };
 }

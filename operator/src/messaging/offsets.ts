@@ -10,7 +10,7 @@
 // but correct; `batched` says which path is in use and the integration test asserts the fast one.
 import type { Admin } from 'kafkajs';
 import kafkajs from 'kafkajs';
-import { isRetriableKafkaError, TopicAdminError } from './kafka-admin.ts';
+import { adminSession } from './admin-session.ts';
 import { kafkajsClusterFactory } from './kafkajs-internals.ts';
 
 const { Kafka, logLevel } = kafkajs;
@@ -73,27 +73,10 @@ export function createOffsetReader(options: { brokers: string[]; clientId: strin
   });
   const admin = kafka.admin();
   const cluster = internalCluster(kafka);
-  let connected: Promise<void> | undefined;
-  const connect = () => {
-    connected ??= Promise.all([admin.connect(), cluster?.connect()]).then(
-      () => undefined,
-      (error: unknown) => {
-        connected = undefined;
-        throw error;
-      },
-    );
-    return connected;
-  };
-  async function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
-    try {
-      await connect();
-      return await body();
-    } catch (error) {
-      if (error instanceof TopicAdminError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      throw new TopicAdminError(operation, message, isRetriableKafkaError(error), error);
-    }
-  }
+  const { run, close } = adminSession({
+    connect: () => Promise.all([admin.connect(), cluster?.connect()]),
+    disconnect: () => Promise.all([admin.disconnect(), cluster?.disconnect()]),
+  });
 
   /** The cluster's metadata covers exactly `topics` (a deleted topic left in it would fail every refresh). */
   async function target(c: BatchCluster, topics: string[]): Promise<void> {
@@ -163,9 +146,6 @@ export function createOffsetReader(options: { brokers: string[]; clientId: strin
         }
         return lag;
       }),
-    close: async () => {
-      connected = undefined;
-      await Promise.all([admin.disconnect(), cluster?.disconnect()]).catch(() => undefined);
-    },
+    close,
   };
 }
