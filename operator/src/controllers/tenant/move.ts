@@ -26,8 +26,11 @@ export async function continueMove(
   plan: TenantPlan,
   instances: AgentInstance[],
   actions: MoveActions,
-  /** The tenant's projected Secret, when it has one (Secrets are not cached: removed only if known). */
-  projectedSecret?: string,
+  /**
+   * The Secrets the operator keeps for the tenant in its home (projected keys, Kafka login, Qdrant
+   * token): Secrets are not cached, so a shared old home loses only those named here.
+   */
+  secrets: readonly string[] = [],
 ): Promise<MoveProgress> {
   const inOldHome = instances.filter((i) => i.metadata.namespace === from.namespace);
   for (const old of inOldHome) {
@@ -40,7 +43,7 @@ export async function continueMove(
     else if (isReady(copy)) await actions.remove(refOf(old));
   }
   if (inOldHome.length > 0) return { done: false, step: 'MovingAgents' };
-  for (const leftover of oldHome(from, plan.name, projectedSecret)) await actions.remove(leftover);
+  for (const leftover of oldHome(from, plan.name, secrets)) await actions.remove(leftover);
   return { done: true, step: 'RemovingOldHome' };
 }
 
@@ -69,7 +72,7 @@ function refOf(instance: AgentInstance) {
 }
 
 /** What the tenant had in its old home: its own namespace, or its objects in a shared pool. */
-function oldHome(from: TenantHome, tenant: string, projectedSecret: string | undefined) {
+function oldHome(from: TenantHome, tenant: string, secrets: readonly string[]) {
   if (from.isolation === 'dedicated')
     return [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: from.namespace } }];
   const namespace = from.namespace;
@@ -87,8 +90,6 @@ function oldHome(from: TenantHome, tenant: string, projectedSecret: string | und
       kind: 'NetworkPolicy',
       metadata: { name: `tenant-${tenant}-isolation`, namespace },
     },
-    ...(projectedSecret
-      ? [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: projectedSecret, namespace } }]
-      : []),
+    ...secrets.map((name) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace } })),
   ];
 }

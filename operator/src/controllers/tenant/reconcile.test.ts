@@ -74,6 +74,32 @@ function world(
 
 const kinds = (objects: Desired[]) => objects.map((o) => `${o.kind}/${o.metadata.name}`);
 
+/** A knowledge port over in-memory points (Qdrant down when `down`). */
+const partitions = (down = false) => {
+  const ensured: string[] = [];
+  const points = new Map<string, string[]>([['knowledge', ['acme', 'globex', 'acme']]]);
+  const settings: KnowledgeSettings = {
+    collection: 'knowledge',
+    dimensions: 256,
+    partitions: {
+      ensure: async (collection) => {
+        if (down) throw new Error('connect ECONNREFUSED 127.0.0.1:6333');
+        ensured.push(collection);
+        return { created: false, indexed: false, size: 256 };
+      },
+      countTenant: async (c, t) => (points.get(c) ?? []).filter((p) => p === t).length,
+      countAll: async (c) => (points.get(c) ?? []).length,
+      deleteTenantPoints: async (c, t) =>
+        void points.set(
+          c,
+          (points.get(c) ?? []).filter((p) => p !== t),
+        ),
+      deleteCollection: async (c) => void points.delete(c),
+    },
+  };
+  return { settings, ensured, points };
+};
+
 describe('reconcileTenant', () => {
   it('builds a dedicated home and reports it Ready', async () => {
     const w = world(tenant({ tier: 'enterprise', owners: ['alice@acme.example'] }));
@@ -355,6 +381,10 @@ describe('reconcileTenant', () => {
       assert.deepEqual(inBoth.removed, ['AgentInstance/agentplane-pool-pro/support']);
 
       const onlyNew = world(moved(wasShared), [], [agent('tenant-acme', true)]);
+      onlyNew.deps.knowledge = {
+        ...partitions().settings,
+        access: { apiKey: 'platform-key', tokenValidityMs: 720 * 3_600_000 },
+      };
       const bound: string[][] = [];
       onlyNew.deps.secrets = {
         kvMount: 'secret',
@@ -378,6 +408,7 @@ describe('reconcileTenant', () => {
         'NetworkPolicy/agentplane-pool-pro/tenant-acme-isolation',
         'Role/agentplane-pool-pro/tenant-acme-runtime',
         'RoleBinding/agentplane-pool-pro/tenant-acme-runtime',
+        'Secret/agentplane-pool-pro/tenant-acme-qdrant',
         'Secret/agentplane-pool-pro/tenant-acme-secrets',
         'ServiceAccount/agentplane-pool-pro/tenant-acme-runtime',
       ]);
@@ -445,30 +476,6 @@ describe('reconcileTenant', () => {
 });
 
 describe('reconcileTenant: knowledge partition', () => {
-  const partitions = (down = false) => {
-    const ensured: string[] = [];
-    const points = new Map<string, string[]>([['knowledge', ['acme', 'globex', 'acme']]]);
-    const settings: KnowledgeSettings = {
-      collection: 'knowledge',
-      dimensions: 256,
-      partitions: {
-        ensure: async (collection) => {
-          if (down) throw new Error('connect ECONNREFUSED 127.0.0.1:6333');
-          ensured.push(collection);
-          return { created: false, indexed: false, size: 256 };
-        },
-        countTenant: async (c, t) => (points.get(c) ?? []).filter((p) => p === t).length,
-        countAll: async (c) => (points.get(c) ?? []).length,
-        deleteTenantPoints: async (c, t) =>
-          void points.set(
-            c,
-            (points.get(c) ?? []).filter((p) => p !== t),
-          ),
-        deleteCollection: async (c) => void points.delete(c),
-      },
-    };
-    return { settings, ensured, points };
-  };
   const condition = (w: ReturnType<typeof world>) =>
     w.statuses[0]?.conditions.find((c) => c.type === 'KnowledgeReady');
 

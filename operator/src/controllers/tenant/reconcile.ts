@@ -35,7 +35,7 @@ import {
   type HibernationInput,
   type OffsetsObservation,
 } from './hibernation.ts';
-import { type KafkaPrincipalPort, kafkaPrincipalStep } from './kafka-principal.ts';
+import { type KafkaPrincipalPort, kafkaPrincipalStep, kafkaSecretName } from './kafka-principal.ts';
 import {
   ensureKnowledgePartition,
   erasureMessage,
@@ -43,6 +43,7 @@ import {
   type KnowledgeStep,
   knowledgeNotConfigured,
   mergeErasure,
+  qdrantSecretName,
   qdrantTokenStep,
 } from './knowledge.ts';
 import { continueMove, moveStatus } from './move.ts';
@@ -295,7 +296,11 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
           plan,
           deps.agentInstancesOf(plan.name),
           deps.actions,
-          tenant.status?.secrets?.projectedSecret,
+          [
+            tenant.status?.secrets?.projectedSecret,
+            deps.kafkaPrincipal ? kafkaSecretName(plan.name) : undefined,
+            deps.knowledge?.access ? qdrantSecretName(plan.name) : undefined,
+          ].filter((name) => name !== undefined),
         )
       : undefined;
   const stillMoving = moving && !progress?.done;
