@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
-import { createKeyFinder, type FindKey } from './auth/principal-store.ts';
+import { createKeyCache, createKeyFinder, type FindKey } from './auth/principal-store.ts';
 import { type Pii, piiNotConfigured } from './crypto/pii.ts';
 import { DomainError } from './errors.ts';
 import type { FlagEvaluator } from './flags/evaluator.ts';
@@ -162,10 +162,9 @@ export async function app(instance: FastifyInstance, deps: AppDependencies) {
   });
   await instance.register(helmet, { global: true });
   await instance.register(ormPlugin, { orm: deps.orm });
-  await instance.register(authPlugin, {
-    platformAdminToken: deps.platformAdminToken,
-    findKey: deps.findKey ?? createKeyFinder(deps.orm.em),
-  });
+  // Found keys are trusted for 2 s; this process forgets a tenant's at once when it revokes one.
+  const keys = createKeyCache(deps.findKey ?? createKeyFinder(deps.orm.em));
+  await instance.register(authPlugin, { platformAdminToken: deps.platformAdminToken, findKey: keys.find });
   await registerRateLimits(instance, deps.rateLimits ?? defaultRateLimits);
   await instance.register(docsPlugin);
   await instance.register(textGuard);
@@ -185,6 +184,7 @@ export async function app(instance: FastifyInstance, deps: AppDependencies) {
       audit,
       pii: deps.pii,
       index: deps.knowledge,
+      keys,
     }),
   });
   await instance.register(clustersRoutes, {
@@ -192,7 +192,7 @@ export async function app(instance: FastifyInstance, deps: AppDependencies) {
     service: createClustersService({ hub: clusterHub, audit }),
   });
   await instance.register(placementsRoutes, { prefix: '/v1', service: placements });
-  await instance.register(apiKeysRoutes, { prefix: '/v1', service: createApiKeysService({ audit }) });
+  await instance.register(apiKeysRoutes, { prefix: '/v1', service: createApiKeysService({ audit }), keys });
   await instance.register(agentInstancesRoutes, {
     prefix: '/v1',
     service: createAgentInstancesService({ writer, flags, audit }),

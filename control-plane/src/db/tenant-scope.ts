@@ -2,19 +2,28 @@
 // `app.tenant_id` set; row-level security then shows and accepts only that tenant's rows.
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-/** The database role every request runs as (migrations create it; see docs/rls.md). */
+/** The database role every request runs as (migrations create it; see control-plane/docs/data-isolation.md). */
 export const apiRole = 'agentplane_api';
+
+// Role and tenant in one round trip. `set_config(…, true)` is `SET LOCAL`: both end with the
+// transaction (commit or rollback), so a pooled connection never carries one request's tenant or
+// role into the next. (A fork's `session` option would send the same as two statements.)
+const enterScope = `select set_config('role', '${apiRole}', true), set_config('app.tenant_id', ?, true)`;
 
 /**
  * Forks `root`, begins a transaction and scopes it to `tenantId`. The caller must `commit()` or
  * `rollback()` the returned EntityManager. Throws the driver's error when PostgreSQL is unreachable.
  */
 export async function openTenantScope(root: EntityManager, tenantId: string): Promise<EntityManager> {
-  // MikroORM applies a fork's session context at `begin()` as `set local role` and
-  // `set_config(..., true)`: both end with the transaction, so a pooled connection never carries
-  // one request's tenant or role into the next.
-  const em = root.fork({ session: { role: apiRole, variables: { 'app.tenant_id': tenantId } } });
+  const em = root.fork();
   await em.begin();
+  try {
+    await em.execute(enterScope, [tenantId]);
+  } catch (error) {
+    // The transaction's connection goes back to the pool only once the transaction ends.
+    await em.rollback().catch(() => {});
+    throw error;
+  }
   return em;
 }
 

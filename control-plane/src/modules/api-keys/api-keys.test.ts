@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { withoutTestbed } from '@agentplane/shared/testing';
+import { eventually, withoutTestbed } from '@agentplane/shared/testing';
 import { hashKey } from '../../auth/api-key.ts';
 import { buildTestApp, onboardTenant, type TestApp } from '../../testing/app.ts';
 import { createTestDatabase, type TestDatabase } from '../../testing/database.ts';
@@ -106,5 +106,45 @@ describe('api keys', { skip: withoutTestbed() }, () => {
       headers: { authorization: `Bearer ${forged}` },
     });
     assert.equal(res.statusCode, 401);
+  });
+  // Found keys are kept in memory for up to 2 s (auth/principal-store.ts); these two pin what that may cost.
+  const issue = async (name: string) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/tenants/acme/api-keys',
+      headers: acme.headers,
+      payload: { name, role: 'member' },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const { id, key } = res.json() as { id: string; key: string };
+    const use = () =>
+      t.app.inject({ method: 'GET', url: '/v1/tenants/acme', headers: { authorization: `Bearer ${key}` } });
+    return { id, use };
+  };
+
+  it('a key revoked through this API is refused by the next request, although it was just used', async () => {
+    const key = await issue('cached');
+    assert.equal((await key.use()).statusCode, 200);
+    assert.equal((await key.use()).statusCode, 200, 'answered from the cache now');
+    const revoke = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/tenants/acme/api-keys/${key.id}`,
+      headers: acme.headers,
+    });
+    assert.equal(revoke.statusCode, 204);
+    assert.equal((await key.use()).statusCode, 401);
+  });
+
+  it('a key revoked elsewhere (another replica, SQL) is refused within the 2 s cache TTL', async () => {
+    const key = await issue('elsewhere');
+    assert.equal((await key.use()).statusCode, 200);
+    await t.orm.em.fork().execute('update api_keys set revoked_at = now() where id = ?', [key.id]);
+    const revokedAt = Date.now();
+    await eventually(async () => (await key.use()).statusCode === 401, {
+      what: 'the revoked key refused',
+      timeoutMs: 5_000,
+      intervalMs: 50,
+    });
+    assert.ok(Date.now() - revokedAt < 2_500, `refused after ${Date.now() - revokedAt} ms`);
   });
 });

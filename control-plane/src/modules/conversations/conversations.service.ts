@@ -12,7 +12,7 @@ import { DomainError, notFound } from '../../errors.ts';
 import type { InboundBus } from '../../messaging/inbound-bus.ts';
 import type { CreateConversationBody, PostMessageBody } from './conversations.schemas.ts';
 import { inboundRecord } from './inbound-record.ts';
-import { resultsOf } from './results.ts';
+import { resultRowsOf, revealResultRows } from './results.ts';
 import type { SuspensionCheck } from './suspension.ts';
 
 /** A message that arrived on a channel webhook, with the channel's own identities. */
@@ -34,7 +34,9 @@ export interface AcceptedMessage {
   duplicate: boolean;
 }
 
-function conversationView(conversation: Conversation, agentInstance: string) {
+type ConversationFields = Pick<Conversation, 'id' | 'channel' | 'externalId' | 'createdAt'>;
+
+function conversationView(conversation: ConversationFields, agentInstance: string) {
   return {
     id: conversation.id,
     agentInstance,
@@ -43,6 +45,42 @@ function conversationView(conversation: Conversation, agentInstance: string) {
     createdAt: conversation.createdAt.toISOString(),
   };
 }
+
+interface LoadedRow {
+  id: string;
+  channel: string;
+  external_id: string | null;
+  created_at: Date | string;
+  agent_instance: string;
+  suspended: boolean;
+  /** Only when asked for: the messages in stored order (timestamps as JSON renders them). */
+  messages?: { id: string; author: Message['author']; body: string; createdAt: string }[];
+  /** With the messages: the results, as `resultRowsOf` reads them. */
+  results?: unknown;
+}
+
+// Each request reads what it needs in one statement (round trips are most of its cost). The row
+// exists only when the conversation is the tenant's; the joined rows then exist (foreign keys).
+const loadOne = `select conv.id, conv.channel, conv.external_id, conv.created_at, a.name as agent_instance, t.suspended
+  from conversations conv
+  join agent_instances a on a.tenant_id = conv.tenant_id and a.id = conv.agent_instance_id
+  join tenants t on t.id = conv.tenant_id
+  where conv.tenant_id = ? and conv.id = ?`;
+const loadWithMessages = loadOne.replace(
+  ', t.suspended',
+  `, t.suspended,
+    (select coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'author', m.author, 'body', m.body,
+                                                  'createdAt', m.created_at) order by m.created_at, m.id), '[]')
+       from messages m where m.tenant_id = conv.tenant_id and m.conversation_id = conv.id) as messages,
+    ${resultRowsOf('conv')} as results`,
+);
+
+const fieldsOf = (row: LoadedRow): ConversationFields => ({
+  id: row.id,
+  channel: row.channel,
+  externalId: row.external_id,
+  createdAt: new Date(row.created_at),
+});
 
 export function createConversationsService({
   bus,
@@ -54,31 +92,37 @@ export function createConversationsService({
   /** The cluster's word on suspension (spec.suspended set with kubectl); unset: the tenants table only. */
   suspension?: SuspensionCheck | undefined;
 }) {
-  const load = async (em: EntityManager, tenantId: string, id: string) => {
-    const conversation = await em.findOne(Conversation, { id, tenantId });
-    if (!conversation) throw notFound('conversation', id);
-    const instance = await em.findOneOrFail(AgentInstance, { id: conversation.agentInstanceId });
-    return { conversation, instance };
+  /** The conversation with its agent instance's name and whether its tenant is suspended: one round trip. */
+  const load = async (em: EntityManager, tenantId: string, id: string, withMessages = false) => {
+    const [row] = await em.execute<LoadedRow[]>(withMessages ? loadWithMessages : loadOne, [tenantId, id]);
+    if (!row) throw notFound('conversation', id);
+    return row;
   };
 
-  const ensureAccepting = async (em: EntityManager, tenantId: string) => {
+  /** 409 when the tenant is suspended in its row (`suspendedRow`) or on its cluster. */
+  const ensureAccepting = async (tenantId: string, suspendedRow: boolean) => {
+    if (suspendedRow || (await suspension?.isSuspended(tenantId)))
+      throw new DomainError('tenant_suspended', `tenant "${tenantId}" is suspended and accepts no messages`);
+  };
+
+  /** 404 when the tenant has no row, 409 when it is suspended. */
+  const ensureTenantAccepting = async (em: EntityManager, tenantId: string) => {
     const tenant = await em.findOne(Tenant, { id: tenantId });
     if (!tenant) throw notFound('tenant', tenantId);
-    if (tenant.suspended || (await suspension?.isSuspended(tenantId)))
-      throw new DomainError('tenant_suspended', `tenant "${tenantId}" is suspended and accepts no messages`);
+    await ensureAccepting(tenantId, tenant.suspended);
   };
 
   /** Produces the stored message to its agent instance's inbound topic, keyed by conversation. */
   const handOver = async (
     tenantId: string,
-    instance: AgentInstance,
-    conversation: Conversation,
+    agentInstance: string,
+    conversation: Pick<Conversation, 'id' | 'channel'>,
     message: Message,
   ) =>
     bus.publish({
-      topic: topicNames.inbound(tenantId, instance.name),
+      topic: topicNames.inbound(tenantId, agentInstance),
       key: conversation.id,
-      value: inboundRecord(tenantId, instance, conversation, message),
+      value: inboundRecord(tenantId, agentInstance, conversation, message),
       headers: { 'agentplane-message-id': message.id, 'agentplane-tenant': tenantId },
     });
 
@@ -118,8 +162,8 @@ export function createConversationsService({
 
     /** Stores the message and hands it to the agent; returns its id. 409 when the tenant is suspended. */
     async postMessage(em: EntityManager, tenantId: string, conversationId: string, body: PostMessageBody) {
-      const { conversation, instance } = await load(em, tenantId, conversationId);
-      await ensureAccepting(em, tenantId);
+      const row = await load(em, tenantId, conversationId);
+      await ensureAccepting(tenantId, row.suspended);
       const message = em.create(Message, {
         tenantId,
         conversationId,
@@ -128,7 +172,7 @@ export function createConversationsService({
         sender: body.sender ?? null,
       });
       await em.flush();
-      await handOver(tenantId, instance, conversation, message);
+      await handOver(tenantId, row.agent_instance, fieldsOf(row), message);
       return { id: message.id, conversationId, status: 'accepted' as const };
     },
 
@@ -138,7 +182,7 @@ export function createConversationsService({
      * 409 when the channel names an agent instance that does not exist or the tenant is suspended.
      */
     async receive(em: EntityManager, tenantId: string, delivery: ChannelMessage): Promise<AcceptedMessage> {
-      await ensureAccepting(em, tenantId);
+      await ensureTenantAccepting(em, tenantId);
       const instance = await em.findOne(AgentInstance, { tenantId, name: delivery.agentInstance });
       if (!instance) {
         throw new DomainError(
@@ -164,7 +208,7 @@ export function createConversationsService({
       );
       if (fresh) {
         const message = await em.findOneOrFail(Message, { id, tenantId });
-        await handOver(tenantId, instance, conversation, message);
+        await handOver(tenantId, instance.name, conversation, message);
       }
       return { id, conversationId: conversation.id, duplicate: !fresh };
     },
@@ -176,21 +220,11 @@ export function createConversationsService({
 
     /** The conversation with its messages and the results that arrived so far. */
     async get(em: EntityManager, tenantId: string, conversationId: string) {
-      const { conversation, instance } = await load(em, tenantId, conversationId);
-      const messages = await em.find(
-        Message,
-        { tenantId, conversationId },
-        { orderBy: { createdAt: 'asc', id: 'asc' } },
-      );
+      const row = await load(em, tenantId, conversationId, true);
       return {
-        ...conversationView(conversation, instance.name),
-        messages: messages.map((m) => ({
-          id: m.id,
-          author: m.author,
-          body: m.body,
-          createdAt: m.createdAt.toISOString(),
-        })),
-        results: await resultsOf(em, tenantId, conversationId, { pii }),
+        ...conversationView(fieldsOf(row), row.agent_instance),
+        messages: (row.messages ?? []).map((m) => ({ ...m, createdAt: new Date(m.createdAt).toISOString() })),
+        results: await revealResultRows(pii, tenantId, row.results ?? []),
       };
     },
   };

@@ -1,7 +1,7 @@
 // The record a message becomes on its agent instance's inbound topic: the runtime's contract
 // (runtime/src/messages.ts, `InboundMessage`). Fields the runtime does not know travel in
 // `metadata`, which it keeps but never trusts.
-import type { AgentInstance, Conversation, Message } from '../../db/entities.ts';
+import type { Conversation, Message } from '../../db/entities.ts';
 
 export interface InboundMessage {
   id: string;
@@ -17,8 +17,8 @@ export interface InboundMessage {
 /** `from` is the sender's most specific address: email, then phone, external id, name. Pure. */
 export function inboundRecord(
   tenantId: string,
-  instance: AgentInstance,
-  conversation: Conversation,
+  agentInstance: string,
+  conversation: Pick<Conversation, 'id' | 'channel'>,
   message: Message,
 ) {
   const sender = message.sender ?? null;
@@ -31,7 +31,7 @@ export function inboundRecord(
     channel: conversation.channel,
     ...(from ? { from } : {}),
     receivedAt: message.createdAt.toISOString(),
-    metadata: { agentInstance: instance.name, sender },
+    metadata: { agentInstance, sender },
   };
   return record;
 }

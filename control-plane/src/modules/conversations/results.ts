@@ -74,6 +74,21 @@ export async function resultsOf(
   return revealResults(pii, tenantId, rows.map(toView));
 }
 
+/**
+ * The first `limit` results of conversation `c` (an alias the enclosing statement defines) as one
+ * JSON array, in stored order: for reading them in the same round trip as the conversation. Open
+ * the array with `revealResultRows`.
+ */
+export const resultRowsOf = (c: string, limit = 1000) =>
+  `(select coalesce(jsonb_agg(to_jsonb(x) order by x.created_at, x.id), '[]')
+      from (${select} where r.tenant_id = ${c}.tenant_id and r.conversation_id = ${c}.id
+            order by r.created_at, r.id limit ${Number(limit)}) x)`;
+
+/** The views of rows read with `resultRowsOf` (timestamps as JSON renders them), PII opened. */
+export function revealResultRows(pii: Pii, tenantId: string, rows: unknown): Promise<ResultView[]> {
+  return revealResults(pii, tenantId, (rows as ResultRow[]).map(toView));
+}
+
 /** The result of one message, or undefined before it arrived. Runs in the caller's tenant scope. */
 export async function resultOfMessage(
   em: EntityManager,

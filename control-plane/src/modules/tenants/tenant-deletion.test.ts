@@ -236,6 +236,13 @@ describe('tenant deletion', { skip: withoutTestbed() }, () => {
 
   it('resumes after a failure at any step: rows stay until the cluster accepts, keys until the points are gone', async () => {
     const before = await rowsOf(doomedName);
+    // Used just now, so the key is in this process's cache: the fence must drop it from there too.
+    const used = await t.app.inject({
+      method: 'GET',
+      url: `/v1/tenants/${doomedName}`,
+      headers: doomed.headers,
+    });
+    assert.equal(used.statusCode, 200, used.body);
     faults.deleteTenant = 1;
     const refused = await t.app.inject({
       method: 'DELETE',

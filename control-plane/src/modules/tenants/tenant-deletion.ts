@@ -9,6 +9,7 @@
 //   4. the PII keys, last: destroyed only once no row they open is left.
 // The audit trail stays (append-only); the pass's report is its last event, `tenant.deleted`.
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { KeyCache } from '../../auth/principal-store.ts';
 import type { Pii } from '../../crypto/pii.ts';
 import { withTenantScope } from '../../db/tenant-scope.ts';
 import { notFound } from '../../errors.ts';
@@ -26,6 +27,8 @@ export interface TenantDeletionDeps {
   pii: Pii | undefined;
   /** Unset: no vector store configured. */
   index: KnowledgeIndex | undefined;
+  /** The authentication cache: the revoked keys must stop working in this process at once. */
+  keys?: Pick<KeyCache, 'forgetTenant'>;
 }
 
 /**
@@ -115,7 +118,7 @@ function stateOf(kubernetes: TenantRemoval, vectorStore: VectorReport): TenantDe
   return kubernetes.present ? 'deleting' : 'completed';
 }
 
-export function createTenantDeletion({ root, writer, audit, pii, index }: TenantDeletionDeps) {
+export function createTenantDeletion({ root, writer, audit, pii, index, keys }: TenantDeletionDeps) {
   const inScope = <T>(tenant: string, work: (em: EntityManager) => Promise<T>) =>
     withTenantScope(root, tenant, work);
 
@@ -217,6 +220,7 @@ export function createTenantDeletion({ root, writer, audit, pii, index }: Tenant
      */
     async remove(tenant: string, actor: string): Promise<TenantDeletionView> {
       const started = await fence(tenant, actor);
+      keys?.forgetTenant(tenant); // committed: no lookup from now on finds the revoked keys
       const kubernetes = await deleteRows(tenant, actor);
       const points = await deletePoints(tenant);
       const vault = await destroyKeys(tenant);

@@ -19,14 +19,18 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     em: EntityManager | null;
+    /** What runs once the request's scope committed (see `afterCommit`). */
+    committed: (() => void)[] | null;
   }
 }
 
 async function endScope(request: FastifyRequest, commit: boolean): Promise<void> {
   const em = request.em;
   if (!em?.isInTransaction()) return;
-  if (commit) await em.commit();
-  else {
+  if (commit) {
+    await em.commit();
+    for (const done of request.committed ?? []) done();
+  } else {
     // A failed rollback means the connection is gone, and the server rolled the transaction back
     // with it; throwing here would replace the request's own answer (a 503) with a bare 500.
     await em.rollback().catch((error: unknown) => request.log.warn({ err: error }, 'rollback failed'));
@@ -36,6 +40,7 @@ async function endScope(request: FastifyRequest, commit: boolean): Promise<void>
 async function ormPlugin(app: FastifyInstance, { orm }: { orm: MikroORM }) {
   app.decorate('orm', orm);
   app.decorateRequest('em', null);
+  app.decorateRequest('committed', null);
   app.addHook('preHandler', async (request) => {
     const { action, tenantOf } = request.routeOptions.config;
     const tenant = tenantOf ? tenantOf(request) : (request.params as { t?: string } | undefined)?.t;
@@ -71,4 +76,13 @@ export default fp(ormPlugin, { name: 'agentplane-orm', fastify: '5.x' });
 export function emOf(request: FastifyRequest): EntityManager {
   if (!request.em) throw new Error('emOf called on a route without a tenant scope');
   return request.em;
+}
+
+/**
+ * Runs `done` (synchronous, must not throw) once the request's tenant scope has committed; never
+ * when it rolls back. For in-process state (caches) that must follow what other requests can see.
+ */
+export function afterCommit(request: FastifyRequest, done: () => void): void {
+  request.committed ??= [];
+  request.committed.push(done);
 }
