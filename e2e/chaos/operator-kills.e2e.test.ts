@@ -14,7 +14,8 @@ import { eventually } from '../helpers/eventually.ts';
 import { exclusive } from '../helpers/exclusive.ts';
 import { kubectl, kubectlOk } from '../helpers/kubectl.ts';
 import { type OperatorProcess, operatorKubeconfig, startOperator } from '../helpers/operator.ts';
-import { eventSeriesIntervalMs, measureResync } from '../helpers/operator-metrics.ts';
+import { describeWrites, eventSeriesIntervalMs, measureResync } from '../helpers/operator-metrics.ts';
+import type { PrimaryObject } from '../helpers/primary-changes.ts';
 import { freePort } from '../testbed/ports.ts';
 
 const tenantCount = Number(process.env.CHAOS_TENANTS ?? 30);
@@ -145,17 +146,25 @@ describe('chaos: the operator killed while tenants come and go', () => {
         intervalMs: 1000,
       },
     );
-    for (const [i, name] of names.entries()) {
-      if (deleted.has(name)) continue;
-      const ai = JSON.parse(
-        await kubectlOk(['get', 'agentinstance', name, '-n', home(name, i), '-o', 'json']),
-      );
-      assert.equal(
-        ai.status.conditions.find((c: Json) => c.type === 'Ready')?.status,
-        'True',
-        `${name}'s agent`,
-      );
-    }
+    // Their agents follow: a tenant's change can roll its agent's Deployment after the tenant is Ready.
+    let notReady: string[] = [];
+    await eventually(
+      async () => {
+        notReady = [];
+        for (const [i, name] of names.entries()) {
+          if (deleted.has(name)) continue;
+          const ai = JSON.parse(
+            await kubectlOk(['get', 'agentinstance', name, '-n', home(name, i), '-o', 'json']),
+          );
+          const ready = ai.status?.conditions?.find((c: Json) => c.type === 'Ready');
+          if (ready?.status !== 'True') notReady.push(`${name}: ${ready?.reason} ${ready?.message}`);
+        }
+        return notReady.length === 0;
+      },
+      { what: "every survivor's agent Ready", timeoutMs: 60_000, intervalMs: 1000 },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; not Ready: ${notReady.join('; ')}`);
+    });
 
     // Nothing orphaned: no namespace, object, topic or Vault policy of a deleted tenant.
     await eventually(
@@ -207,18 +216,28 @@ describe('chaos: the operator killed while tenants come and go', () => {
       assert.ok(policies.includes(`agentplane-tenant-${name}`), `${name} keeps its Vault policy`);
     }
 
-    // No write it did not need: a full resync of the settled world writes nothing.
-    const { settled, resynced } = await measureResync(metricsUrl, 2 * survivors.length, {
+    // No write it did not need: a full resync of the settled world writes nothing. Suites beside this
+    // one create Tenants on the same cluster, and this operator provisions them: a window in which one
+    // changed is measured again. (Their provisioning, counted as resync writes, is the likely source of
+    // the 24-40 writes 2 of 6 CI runs measured here; a suspension suite beside this one reproduced it.)
+    const resync = await measureResync(metricsUrl, 2 * survivors.length, {
       // Settled means the Events repeated during the storm were flushed as series updates too.
       quietMs: eventSeriesIntervalMs + 5_000,
       timeoutMs: 120_000,
+      ours: (o: PrimaryObject) =>
+        o.kind === 'Tenant' ? o.labels.chaos === run : o.tenantRef.startsWith(`${run}-`),
     });
-    // Printed, not asserted, in this bounded form: CI runs (2 of 6) measured 24-40 writes here after the
-    // storm, under load, cause not yet found (issue 9 stays open on it). The long form asserts it.
-    const resyncWrites = resynced.writes - settled.writes;
-    console.log(`writes during a full resync after the storm: ${resyncWrites}`);
-    if (process.env.CHAOS_STRICT === '1')
-      assert.equal(resyncWrites, 0, 'writes during a full resync of the settled world');
+    const resyncWrites = resync.resynced.writes - resync.settled.writes;
+    for (const [i, changes] of resync.voided.entries())
+      console.log(`resync window ${i + 1} void: others changed ${[...new Set(changes)].join(', ')}`);
+    console.log(
+      `writes during a full resync after the storm: ${resyncWrites} (${describeWrites(resync.writes)})`,
+    );
+    assert.equal(
+      resyncWrites,
+      0,
+      `writes during a full resync of the settled world: ${describeWrites(resync.writes)}`,
+    );
     console.log(`operator kills: ${kills}; tenants: ${tenantCount} (${deleted.size} deleted)`);
   });
 });

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const client = createKubeClient(kc, {
     rateLimiter: createTokenBucket({ qps: config.kubeQps, burst: config.kubeBurst }),
     onRequest: (method, path) => {
-      metrics.apiRequest(method);
+      metrics.apiRequest(method, path);
       if (method !== 'GET') log.debug({ method, path }, 'api write');
     },
   });

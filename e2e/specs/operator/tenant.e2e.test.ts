@@ -9,7 +9,12 @@ import { testbedEnv, uniqueName } from '../../helpers/env.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { kubectl, kubectlOk } from '../../helpers/kubectl.ts';
 import { operatorSuite } from '../../helpers/operator.ts';
-import { eventSeriesIntervalMs } from '../../helpers/operator-metrics.ts';
+import {
+  describeWrites,
+  eventSeriesIntervalMs,
+  parseOperatorMetrics,
+  writesBetween,
+} from '../../helpers/operator-metrics.ts';
 
 const tenantManifest = (name: string, spec: Record<string, unknown>) =>
   stringify({ apiVersion: 'agentplane.io/v1alpha1', kind: 'Tenant', metadata: { name }, spec });
@@ -189,17 +194,8 @@ describe('operator: tenants', () => {
   it('makes no write when a resync finds nothing changed', async () => {
     const writes = async () => {
       const text = await (await fetch(suite.metricsUrl)).text();
-      const count = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
-      return {
-        writes: ['PATCH', 'POST', 'DELETE'].reduce(
-          (sum, method) =>
-            sum + count(new RegExp(`^rest_client_requests_total\\{method="${method}"\\} (\\d+)`, 'm')),
-          0,
-        ),
-        reconciles: count(
-          /^controller_runtime_reconcile_total\{controller="tenant",result="success"\} (\d+)/m,
-        ),
-      };
+      const reconciles = /^controller_runtime_reconcile_total\{controller="tenant",result="success"\} (\d+)/m;
+      return { ...parseOperatorMetrics(text), reconciles: Number(reconciles.exec(text)?.[1] ?? 0) };
     };
     // Settled first: Events repeated by the tests above are patched as series up to 30 s later.
     let before = await writes();
@@ -217,7 +213,11 @@ describe('operator: tenants', () => {
       },
       { what: 'a resync of the tenants', timeoutMs: 20_000 },
     );
-    assert.equal(after.writes, before.writes, 'no PATCH, POST or DELETE for an unchanged world');
+    assert.equal(
+      after.writes,
+      before.writes,
+      `no PATCH, POST or DELETE for an unchanged world: ${describeWrites(writesBetween(before, after))}`,
+    );
   });
 
   it('deletes the namespace and everything in it with the tenant', async () => {

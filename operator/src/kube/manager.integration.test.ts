@@ -21,7 +21,7 @@ describe('a controller run by the manager against the test bed', { skip: without
     const writes: string[] = [];
     const client = testbedClient({
       onRequest: (method, path) => {
-        metrics.apiRequest(method);
+        metrics.apiRequest(method, path);
         if (method !== 'GET') writes.push(`${method} ${path}`);
       },
     });
@@ -77,7 +77,10 @@ describe('a controller run by the manager against the test bed', { skip: without
     assert.match(text, /controller_runtime_reconcile_time_seconds_bucket\{le="0\.005",controller="mirror"\}/);
     assert.match(text, /workqueue_adds_total\{name="mirror"\} \d+/);
     assert.match(text, /workqueue_depth\{name="mirror"\} \d+/);
-    assert.match(text, /rest_client_requests_total\{method="PATCH"\} \d+/);
+    assert.match(
+      text,
+      /rest_client_requests_total\{method="PATCH",resource="configmaps",subresource=""\} \d+/,
+    );
     assert.match(text, /process_resident_memory_bytes \d+/);
   });
 });

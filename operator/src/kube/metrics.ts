@@ -9,8 +9,32 @@ export interface OperatorMetrics {
   /** The metrics one controller and its queue report to. */
   controller(name: string): ControllerMetrics;
   leader(lease: string, leading: boolean): void;
-  /** Counts an API request; pass as createKubeClient's `onRequest`. */
-  apiRequest(method: string): void;
+  /** Counts an API request by method and the resource its path names; pass as createKubeClient's `onRequest`. */
+  apiRequest(method: string, path: string): void;
+}
+
+/** What a request path names, as bounded labels: no namespace or object name. */
+export interface RequestTarget {
+  /** The plural (`tenants`, `configmaps`), or '' for discovery and other non-resource paths. */
+  resource: string;
+  /** `status`, `scale`, `token`…, or '' for the object or collection itself. */
+  subresource: string;
+}
+
+// The API server's own reading (k8s.io/apiserver RequestInfoFactory): after /api/<v> or
+// /apis/<group>/<v>, an optional `watch`, then `namespaces/<ns>` unless followed by one of the
+// namespace's own subresources, then <resource>[/<name>[/<subresource>]].
+const namespaceSubresources = new Set(['status', 'finalize']);
+
+/** Parses a request path (a query string is ignored) into its resource and subresource. Pure. */
+export function requestTarget(path: string): RequestTarget {
+  const parts = (path.split('?')[0] ?? '').split('/').filter(Boolean);
+  const prefix = parts[0] === 'api' ? 2 : parts[0] === 'apis' ? 3 : parts.length;
+  let rest = parts.slice(prefix);
+  if (rest[0] === 'watch') rest = rest.slice(1);
+  if (rest[0] === 'namespaces' && rest.length > 2 && !namespaceSubresources.has(rest[2] ?? ''))
+    rest = rest.slice(2);
+  return { resource: rest[0] ?? '', subresource: rest[2] ?? '' };
 }
 
 /** Creates the metrics in a new registry, with Node's process metrics (RSS, event-loop lag…). */
@@ -69,8 +93,8 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
   });
   const requests = new Counter({
     name: 'rest_client_requests_total',
-    help: 'Requests made to the Kubernetes API, per method.',
-    labelNames: ['method'],
+    help: 'Requests made to the Kubernetes API, per method, resource (plural) and subresource.',
+    labelNames: ['method', 'resource', 'subresource'],
     registers,
   });
 
@@ -90,6 +114,6 @@ export function createMetrics({ processMetrics = true }: { processMetrics?: bool
       },
     }),
     leader: (lease, leading) => leaderStatus.set({ name: lease }, leading ? 1 : 0),
-    apiRequest: (method) => requests.inc({ method }),
+    apiRequest: (method, path) => requests.inc({ method, ...requestTarget(path) }),
   };
 }
