@@ -140,8 +140,9 @@ async function secretEnv(namespace: string, name: string): Promise<Record<string
 /**
  * What a pod of Deployment `agent-<agentInstance>` in `namespace` would run: the container's args with
  * each config-map volume written to a temporary folder in place of its mount path, and its env:
- * `defaults` (what the Deployment does not set yet), then the container's env and env secrets, then
- * `cluster` (what the cluster gives a pod). Reads the objects with the test bed's kubectl.
+ * `defaults` (what the Deployment does not set yet), then its env secrets, then the container's env
+ * (which wins over env secrets, as in Kubernetes), then `cluster` (what the cluster gives a pod).
+ * Reads the objects with the test bed's kubectl.
  */
 export async function runtimeFromDeployment({
   namespace,
@@ -167,11 +168,11 @@ export async function runtimeFromDeployment({
       writeFileSync(join(dir, file), String(content));
     argv = argv.map((a) => (a.startsWith(mount.mountPath) ? dir + a.slice(mount.mountPath.length) : a));
   }
-  const podEnv = Object.fromEntries(
-    (container.env ?? []).flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])),
-  );
+  // As the kubelet: env secrets first, the container's own env over them.
+  const podEnv: Record<string, string> = {};
   for (const from of container.envFrom ?? [])
     if (from.secretRef) Object.assign(podEnv, await secretEnv(namespace, from.secretRef.name));
+  for (const e of container.env ?? []) if (e.value !== undefined) podEnv[e.name] = e.value;
   const port = await freePort();
   return {
     argv,

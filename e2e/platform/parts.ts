@@ -11,12 +11,28 @@ import { freePort } from '../testbed/ports.ts';
 /** The collection the control plane and the runtime share (the default of both). */
 export const knowledgeCollection = 'agentplane_knowledge';
 
+export interface VectorStore {
+  part: PartProcess;
+  url: string;
+  /**
+   * The store's API key (Qdrant's `service.api_key`), new for each start: it manages every
+   * collection. The control plane indexes with it and the operator signs the tenants' read-only
+   * tokens with it; runtimes never get it.
+   */
+  apiKey: string;
+}
+
 /**
- * Starts the STAND-IN for Qdrant (e2e/platform/qdrant-stand-in.ts) on a free loopback port; resolves
- * with its URL once it listens.
+ * Starts the STAND-IN for Qdrant (e2e/platform/qdrant-stand-in.ts) on a free loopback port with
+ * authentication on, as a production Qdrant runs (a random API key, jwt_rbac); resolves once it
+ * listens and has said that authentication is on.
  */
-export async function startVectorStore(logFile?: string): Promise<{ part: PartProcess; url: string }> {
-  const part = startPart('qdrant-stand-in', 'e2e/platform/qdrant-stand-in.ts', logFile ? { logFile } : {});
+export async function startVectorStore(logFile?: string): Promise<VectorStore> {
+  const apiKey = randomBytes(24).toString('base64url');
+  const part = startPart('qdrant-stand-in', 'e2e/platform/qdrant-stand-in.ts', {
+    env: { QDRANT_STAND_IN_API_KEY: apiKey },
+    ...(logFile ? { logFile } : {}),
+  });
   const url = await eventually(
     () => {
       if (part.child.exitCode !== null) throw new Error(`the Qdrant stand-in exited:\n${part.output()}`);
@@ -24,7 +40,36 @@ export async function startVectorStore(logFile?: string): Promise<{ part: PartPr
     },
     { what: 'the Qdrant stand-in to listen', timeoutMs: 30_000, intervalMs: 100 },
   );
-  return { part, url };
+  if (!/qdrant stand-in authentication: on/.test(part.output())) {
+    await part.stop();
+    throw new Error(`the Qdrant stand-in did not turn authentication on:\n${part.output()}`);
+  }
+  return { part, url, apiKey };
+}
+
+/** What a Qdrant JWT grants (Qdrant's `access` claim) and until when. */
+export interface QdrantGrants {
+  access: Array<{ collection: string; access: string }> | string;
+  expiresAt: Date;
+}
+
+/**
+ * The claims of a Qdrant JWT as Qdrant reads them, without checking its signature (the store does
+ * that); undefined when `token` is not a JWT with an expiry. Pure.
+ */
+export function qdrantGrants(token: string): QdrantGrants | undefined {
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    if (typeof claims.exp !== 'number') return undefined;
+    return {
+      access: (claims.access ?? 'm') as QdrantGrants['access'],
+      expiresAt: new Date(claims.exp * 1000),
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ControlPlane {

@@ -1,9 +1,9 @@
 // The local platform (`./dev platform`): the test bed, a vector store (a STAND-IN for Qdrant: no
-// Qdrant can run here), the CRDs, the operator with its least-privilege identity, the control plane,
-// a sample tenant created through the API with an agent and a knowledge document, the agent's runtime
-// started from the container spec of the Deployment the operator made, and a sample message answered
-// end to end from that knowledge. Runs until Ctrl-C; `--once` deletes the tenant and stops after the
-// reply (the platform test uses it).
+// Qdrant can run here; with an API key and tenant tokens, as production runs Qdrant), the CRDs, the
+// operator with its least-privilege identity, the control plane, a sample tenant created through the
+// API with an agent and a knowledge document, the agent's runtime started from the container spec of
+// the Deployment the operator made, and a sample message answered end to end from that knowledge.
+// Runs until Ctrl-C; `--once` deletes the tenant and stops after the reply (the platform test uses it).
 // No model key is needed (the runtime's fallback path); OPENAI_API_KEY/OPENAI_BASE_URL use a real one.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,6 +15,7 @@ import { down, envPath, isHealthy, readState, up } from '../testbed/testbed.ts';
 import {
   apiClient,
   knowledgeCollection,
+  qdrantGrants,
   startControlPlane,
   startVectorStore,
   watchResults,
@@ -86,9 +87,12 @@ function watched(part: PartProcess): PartProcess {
 const logOf = (name: string) => join(stateDir, 'logs', `${name}.log`);
 
 step('the vector store: a STAND-IN for Qdrant (no Qdrant server can run here), shared by API and runtime');
+// With an API key new for this run and jwt_rbac, as production runs Qdrant: the control plane and the
+// operator get the key, each runtime only its tenant's read-only token (minted by the operator).
 const vectors = await startVectorStore(logOf('qdrant-stand-in'));
 watched(vectors.part);
 const qdrant = { QDRANT_URL: vectors.url, QDRANT_COLLECTION: knowledgeCollection };
+console.log('  authentication on: an API key for this run (not shown), and tenant tokens signed with it');
 
 step('CRDs and the operator');
 // On a bed shared with running test suites, their operators and this one would contend for one Lease.
@@ -107,6 +111,8 @@ watched(
       // these settings yet ignores them; the runtime then gets them below as a default).
       OPERATOR_QDRANT_URL: qdrant.QDRANT_URL,
       OPERATOR_QDRANT_COLLECTION: qdrant.QDRANT_COLLECTION,
+      // Signs each tenant's read-only token (Secret tenant-<t>-qdrant, read by its runtime pods).
+      OPERATOR_QDRANT_API_KEY: vectors.apiKey,
     },
     logFile: logOf('operator'),
   }),
@@ -115,7 +121,7 @@ watched(
 step('the control plane (migrations, API, events consumer)');
 const controlPlane = await startControlPlane(
   // A new tenant's events are read from its topic's creation on, not at the next 30 s refresh.
-  { ...qdrant, CONTROL_PLANE_EVENTS_TOPIC_REFRESH: '2s' },
+  { ...qdrant, QDRANT_API_KEY: vectors.apiKey, CONTROL_PLANE_EVENTS_TOPIC_REFRESH: '2s' },
   logOf('control-plane'),
 );
 watched(controlPlane.part);
@@ -185,8 +191,23 @@ const launch = await runtimeFromDeployment({
     QDRANT_COLLECTION: knowledgeNames.collection(tenant, isolation, knowledgeCollection),
   },
 });
+// The runtime's only Qdrant credential is what its Deployment gives it: the tenant's token.
+const qdrantSecret = `tenant-${tenant}-qdrant`;
+const runtimeToken = launch.env.QDRANT_API_KEY ?? '';
+const grants = runtimeToken === vectors.apiKey ? undefined : qdrantGrants(runtimeToken);
+if (!grants)
+  throw new Error(
+    runtimeToken === vectors.apiKey
+      ? "the runtime's Deployment gives it the platform's Qdrant API key instead of its tenant's token"
+      : `the runtime's Deployment gives it no Qdrant token (QDRANT_API_KEY from Secret ${qdrantSecret} in ` +
+          `${namespace}): see ${logOf('operator')} and kubectl describe tenant ${tenant}`,
+  );
+const granted = Array.isArray(grants.access)
+  ? grants.access.map((g) => `${g.access} on ${g.collection}`).join(', ')
+  : `global ${grants.access}`;
 console.log(
-  `  runtime reads knowledge from ${launch.env.QDRANT_URL}, collection ${launch.env.QDRANT_COLLECTION}`,
+  `  runtime reads knowledge from ${launch.env.QDRANT_URL}, collection ${launch.env.QDRANT_COLLECTION},
+  with its tenant's token from Secret ${qdrantSecret}: ${granted}, until ${grants.expiresAt.toISOString()}`,
 );
 const runtime = watched(
   startPart('runtime', 'runtime/src/main.ts', {
@@ -244,10 +265,11 @@ const answered: any = await eventually(
 const result = answered.results[0];
 const event = await published.result(sent.id);
 await published.close();
-// Chunk ids to their titles, read from the vector store with the tenant filter.
+// Chunk ids to their titles, read from the vector store with the tenant filter and the runtime's token.
 const stored = await createQdrantStore({
   url: vectors.url,
   collection: launch.env.QDRANT_COLLECTION ?? '',
+  apiKey: runtimeToken,
 }).list(tenant, {
   limit: 100,
 });
@@ -265,7 +287,9 @@ console.log(`local platform running: tenant ${tenant} with agent ${agentName} an
   API       ${api}   (OpenAPI at ${api}/docs)
   API key   ${key}   (owner of ${tenant}; shown once)
   try       curl -H 'Authorization: Bearer ${key}' ${api}/v1/tenants/${tenant}/conversations/${conversation.id}
-  vectors   ${vectors.url}   (a STAND-IN for Qdrant, in memory)
+  vectors   ${vectors.url}   (a STAND-IN for Qdrant, in memory; API key required)
+  token     kubectl get secret ${qdrantSecret} -n ${namespace} -o jsonpath='{.data.QDRANT_API_KEY}' | base64 -d
+            (the runtime's read-only token; send it as the api-key header)
   cluster   source ${envPath}; kubectl get agentplane -A; kubectl describe tenant ${tenant}
   logs      .testbed/logs/{qdrant-stand-in,operator,control-plane,runtime}.log
 Ctrl-C stops everything${owned ? ' (and the test bed it started)' : ''}.`);

@@ -9,7 +9,10 @@
 // and the local platform run it): the journey then crosses the same boundaries production does —
 // migrations on start, its Kafka events consumer, Vault for channel secrets and PII keys, its
 // Kubernetes writer — and nothing is wired differently for the test. The vector store is the Qdrant
-// STAND-IN (no Qdrant can run here), in its own process, shared by control plane, runtime and operator.
+// STAND-IN (no Qdrant can run here), in its own process, shared by control plane, runtime and operator,
+// with authentication on as production runs Qdrant (an API key, jwt_rbac): the control plane indexes
+// and the operator manages partitions with the key, and the runtime reads with the read-only token of
+// its tenant that the operator minted into a Secret, the only Qdrant credential its Deployment gives.
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -27,8 +30,10 @@ import {
   apiClient,
   type ControlPlane,
   knowledgeCollection,
+  qdrantGrants,
   startControlPlane,
   startVectorStore,
+  watchResults,
 } from '../platform/parts.ts';
 
 const tenant = uniqueName('journey');
@@ -55,14 +60,18 @@ describe('the journey: kubectl apply → agents, knowledge, messages, billing, e
   const operatorEnv: Record<string, string> = {};
   const parts: PartProcess[] = [];
   let vectorsUrl = '';
-  operatorSuite(operatorEnv, {
+  /** The vector store's API key: the control plane's and the operator's, never a runtime's. */
+  let vectorsKey = '';
+  const suite = operatorSuite(operatorEnv, {
     // The operator gives runtimes and dedicated tenants the vector store: it must run first.
     beforeStart: async () => {
       const vectors = await startVectorStore();
       parts.push(vectors.part);
       vectorsUrl = vectors.url;
+      vectorsKey = vectors.apiKey;
       Object.assign(operatorEnv, {
         OPERATOR_QDRANT_URL: vectors.url,
+        OPERATOR_QDRANT_API_KEY: vectors.apiKey,
         OPERATOR_QDRANT_COLLECTION: knowledgeCollection,
       });
     },
@@ -73,15 +82,19 @@ describe('the journey: kubectl apply → agents, knowledge, messages, billing, e
   let key = '';
   let runtime: PartProcess | undefined;
   let collection = '';
+  /** The runtime's Qdrant credential, as its Deployment gives it. */
+  let runtimeToken = '';
   const kafka = new Kafka({ brokers: testbedEnv('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
   const root = vault({ endpoint: testbedEnv('VAULT_ADDR'), token: testbedEnv('VAULT_TOKEN') });
   const channelSecret = randomBytes(24).toString('hex');
   const conversations = { api: '', webhook: '' };
   let stream: SseClient | undefined;
+  let published: Awaited<ReturnType<typeof watchResults>> | undefined;
 
   before(async () => {
     cp = await startControlPlane({
       QDRANT_URL: vectorsUrl,
+      QDRANT_API_KEY: vectorsKey,
       QDRANT_COLLECTION: knowledgeCollection,
       // The events consumer finds a new tenant's topic at its next refresh (30 s by default).
       CONTROL_PLANE_EVENTS_TOPIC_REFRESH: '1s',
@@ -98,6 +111,7 @@ describe('the journey: kubectl apply → agents, knowledge, messages, billing, e
   });
   after(async () => {
     stream?.close();
+    await published?.close();
     await runtime?.stop();
     for (const part of parts.reverse()) await part.stop();
     await db?.close();
@@ -172,7 +186,19 @@ describe('the journey: kubectl apply → agents, knowledge, messages, billing, e
     assert.equal(env.QDRANT_URL, vectorsUrl, 'the operator gives the runtime the vector store');
     collection = env.QDRANT_COLLECTION;
     assert.equal(collection, `${knowledgeCollection}-${tenant}`, "a dedicated tenant's own collection");
-    runtime = await startRuntimeFromDeployment({
+    // Its Qdrant credential comes from the tenant's Secret alone, never the platform's key.
+    const container = deployment.spec.template.spec.containers[0];
+    assert.deepEqual(container.envFrom, [{ secretRef: { name: `tenant-${tenant}-qdrant` } }]);
+    assert.equal(env.QDRANT_API_KEY, undefined, 'no credential written into the Deployment itself');
+    assert.ok(!JSON.stringify(deployment).includes(vectorsKey), 'the platform key is not in the Deployment');
+    const secret = await getJson(['secret', `tenant-${tenant}-qdrant`, '-n', namespace]);
+    const token = Buffer.from(secret.data.QDRANT_API_KEY, 'base64').toString();
+    assert.deepEqual(
+      qdrantGrants(token)?.access,
+      [{ collection, access: 'r' }],
+      'read on its collection only',
+    );
+    const started = await startRuntimeFromDeployment({
       namespace,
       agentInstance: agent,
       cluster: {
@@ -181,17 +207,26 @@ describe('the journey: kubectl apply → agents, knowledge, messages, billing, e
         VAULT_TOKEN: testbedEnv('VAULT_TOKEN'),
       },
     });
-    done('AgentInstance through the API, Ready; runtime started from its Deployment');
+    runtime = started;
+    runtimeToken = started.launch.env.QDRANT_API_KEY ?? '';
+    assert.equal(runtimeToken, token, "the runtime reads with its tenant's token from the Secret");
+    assert.notEqual(runtimeToken, vectorsKey);
+    done("AgentInstance through the API, Ready; runtime started from its Deployment with its tenant's token");
   });
 
-  const standIn = async (path: string, body: unknown) => {
-    const response = await fetch(`${vectorsUrl}/collections/${collection}/points/${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+  /** A request to the vector store with `key` (the platform's by default); the raw answer. */
+  const qdrant = (method: string, path: string, body?: unknown, key = vectorsKey) =>
+    fetch(`${vectorsUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(key ? { 'api-key': key } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
+  const standIn = async (path: string, body: unknown) => {
+    const response = await qdrant('POST', `/collections/${collection}/points/${path}`, body);
     // A collection that does not exist answers 404 without a result.
-    return (await response.json()) as { result?: { points?: Array<{ payload: Record<string, string> }> } };
+    return (await response.json()) as {
+      result?: { points?: Array<{ id: string | number; payload: Record<string, string> }> };
+    };
   };
   const pointsOf = async (who: string) =>
     (
@@ -242,6 +277,8 @@ describe('the journey: kubectl apply → agents, knowledge, messages, billing, e
       authorization: `Bearer ${owner()}`,
     });
     assert.equal(stream.status, 200);
+    // The API shows a result without its sources; the runtime's result event carries them.
+    published = await watchResults(testbedEnv('KAFKA_BROKERS').split(','), tenant);
     const sent = await api.call(
       'POST',
       `/v1/tenants/${tenant}/conversations/${conversations.api}/messages`,
@@ -305,6 +342,16 @@ describe('the journey: kubectl apply → agents, knowledge, messages, billing, e
         );
       }
     }
+    // Retrieval succeeded with the runtime's only credential, its tenant's read-only token.
+    const { sources } = await published.result(sent.id);
+    await published.close();
+    published = undefined;
+    assert.ok(sources.length > 0, 'the reply has sources from the knowledge');
+    const ids = new Set((await pointsOf(tenant)).map((p) => p.payload.doc_id));
+    assert.ok(
+      sources.every((s) => ids.has(s.id)),
+      `the sources ${JSON.stringify(sources)} are chunks of the tenant's collection (${[...ids].join(', ')})`,
+    );
     const live = await eventually(() => stream?.events()[0], {
       what: 'the result on the SSE stream',
       timeoutMs: 15_000,
@@ -322,6 +369,41 @@ describe('the journey: kubectl apply → agents, knowledge, messages, billing, e
     assert.equal(usage.conversations, 2);
     assert.equal(usage.messages, 2);
     done('2 messages (API + signed webhook) answered; results, SSE, 2 leads, usage');
+  });
+
+  it("the runtime's token reads its tenant's collection and nothing else; writes are refused", async () => {
+    // Another tenant's knowledge, indexed with the platform key as the control plane does.
+    const neighbour = `${knowledgeCollection}-${tenant}-neighbour`;
+    const created = await qdrant('PUT', `/collections/${neighbour}`, {
+      vectors: { size: 256, distance: 'Cosine' },
+    });
+    assert.equal(created.status, 200, await created.text());
+    const point = {
+      id: 1,
+      vector: Array.from({ length: 256 }, (_, i) => (i === 0 ? 1 : 0)),
+      payload: { tenant: 'neighbour', text: 'secret' },
+    };
+    assert.equal((await qdrant('PUT', `/collections/${neighbour}/points`, { points: [point] })).status, 200);
+
+    const scroll = { limit: 10, with_payload: true };
+    const own = await qdrant('POST', `/collections/${collection}/points/scroll`, scroll, runtimeToken);
+    assert.equal(own.status, 200, 'its own collection reads');
+    assert.ok(((await own.json()) as { result: { points: unknown[] } }).result.points.length > 0);
+    for (const other of [neighbour, knowledgeCollection]) {
+      const refused = await qdrant('POST', `/collections/${other}/points/scroll`, scroll, runtimeToken);
+      assert.equal(refused.status, 403, `collection ${other} is refused: ${await refused.text()}`);
+    }
+    const write = await qdrant('PUT', `/collections/${collection}/points`, { points: [point] }, runtimeToken);
+    assert.equal(write.status, 403, 'a write to its own collection is refused');
+    assert.equal((await qdrant('POST', `/collections/${collection}/points/scroll`, scroll, '')).status, 401);
+    const written = await standIn('scroll', { filter: { must: [{ has_id: [point.id] }] }, limit: 1 });
+    assert.deepEqual(written.result?.points, [], 'the refused write wrote nothing');
+    assert.equal((await qdrant('DELETE', `/collections/${neighbour}`)).status, 200);
+    // Credentials stay out of the logs: the key of every part's, the token of the runtime's.
+    for (const part of [...parts, suite.operator, ...(runtime ? [runtime] : [])])
+      assert.ok(!part.output().includes(vectorsKey), 'no part logs the platform key');
+    assert.ok(!runtime?.output().includes(runtimeToken), 'the runtime does not log its token');
+    done("the runtime's token: own collection read, others 403, writes 403, no key 401");
   });
 
   it("bills the month right: the tier's price plus overage above the included conversations", async () => {
@@ -500,7 +582,7 @@ describe('the journey: kubectl apply → agents, knowledge, messages, billing, e
 
     // The vector store: no point of the tenant in the shared collection, and its own collection gone.
     assert.equal((await pointsOf(tenant)).length, 0);
-    const own = await fetch(`${vectorsUrl}/collections/${collection}/exists`).then((r) => r.json());
+    const own = await qdrant('GET', `/collections/${collection}/exists`).then((r) => r.json());
     assert.equal((own as { result: { exists: boolean } }).result.exists, false, 'its own collection is gone');
     done('deleted through the API: nothing left in Kubernetes, Kafka, Vault, PostgreSQL, vector store');
   });
