@@ -21,7 +21,7 @@ import { isHibernating } from '../tenant/hibernation.ts';
 import { planTenant } from '../tenant/plan.ts';
 import { projectedSecretName } from '../tenant/secrets.ts';
 import type { ConditionFact } from '../tenant/status.ts';
-import type { MessagingSettings } from '../tenant/topics.ts';
+import type { MessagingSettings, TopicsOutcome } from '../tenant/topics.ts';
 import {
   type AgentPlan,
   desiredAutoscaler,
@@ -59,7 +59,7 @@ export interface AgentReconcileDeps {
   instancesOf(tenant: string): AgentInstance[];
   getDeployment(namespace: string, name: string): V1Deployment | undefined;
   /** Makes the instance's inbound topic exist with its tenant's messaging settings. */
-  ensureInboundTopic(tenant: string, instance: string, settings: MessagingSettings): Promise<ConditionFact>;
+  ensureInboundTopic(tenant: string, instance: string, settings: MessagingSettings): Promise<TopicsOutcome>;
   inbound: InboundCleanup;
   runtime: RuntimeDefaults;
   keda: { available: boolean; bootstrapServers: string };
@@ -101,11 +101,12 @@ export async function reconcileAgentInstance(
   // The topic about to be created is the operator's to delete with the instance.
   await deps.actions.ensureFinalizer(instance, agentFinalizer);
   // No runtime without its inbound topic: it would only crash-loop.
-  const messaging = await deps.ensureInboundTopic(
+  const { changed, ...messaging } = await deps.ensureInboundTopic(
     plan.tenant,
     plan.name,
     effectiveTenantSettings(tenant.spec),
   );
+  if (changed) deps.actions.event(instance, 'Normal', 'TopicsChanged', changed);
   if (messaging.status !== 'True') {
     deps.actions.event(instance, 'Warning', messaging.reason, messaging.message);
     await deps.actions.writeStatus(instance, { observedGeneration: generation, phase: 'Provisioning' }, [

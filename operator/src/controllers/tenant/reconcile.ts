@@ -56,7 +56,7 @@ import {
   type TenantSecretsPort,
 } from './secrets.ts';
 import { type StepOutcome, summarizeTenant } from './status.ts';
-import type { MessagingSettings } from './topics.ts';
+import type { MessagingSettings, TopicsOutcome } from './topics.ts';
 
 export const tenantFinalizer = 'agentplane.io/tenant-cleanup';
 
@@ -85,7 +85,7 @@ export interface TenantReconcileDeps {
   /** The tenant's own SASL principal (KafkaPrincipalReady); absent: Kafka has no SASL, no condition. */
   kafkaPrincipal?: KafkaPrincipalPort;
   /** Makes the tenant's events and dead-letter topics exist as specified (the MessagingReady step). */
-  ensureTenantTopics(tenant: string, settings: MessagingSettings): Promise<StepOutcome>;
+  ensureTenantTopics(tenant: string, settings: MessagingSettings): Promise<TopicsOutcome>;
   egress: PlatformEgress[];
   /** The quota of each tier's shared pool namespace. */
   poolQuota: TenantPlan['quota'];
@@ -168,7 +168,11 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
   // Kafka is outside the cluster: when it is down the tenant's Kubernetes home is still kept, and
   // the reconcile is retried with backoff; a refusal (e.g. shrinking partitions) waits for the spec.
   const messagingStep = async (): Promise<StepOutcome> => {
-    const outcome = await deps.ensureTenantTopics(plan.name, effectiveTenantSettings(tenant.spec));
+    const { changed, ...outcome } = await deps.ensureTenantTopics(
+      plan.name,
+      effectiveTenantSettings(tenant.spec),
+    );
+    if (changed) deps.actions.event(tenant, 'Normal', 'TopicsChanged', changed);
     if (outcome.status !== 'True') {
       deps.actions.event(tenant, 'Warning', outcome.reason, outcome.message);
       if (outcome.reason === 'KafkaUnavailable') failures.push(new Error(outcome.message));

@@ -123,7 +123,8 @@ describe('ensureTopics', () => {
     assert.equal(first.type, 'MessagingReady');
     assert.equal(first.status, 'True');
     assert.equal(first.reason, 'TopicsReady');
-    assert.match(first.message, /created agentplane\.acme\.events, agentplane\.acme\.dlq/);
+    assert.equal(first.message, 'topics agentplane.acme.events, agentplane.acme.dlq are ready');
+    assert.equal(first.changed, 'created agentplane.acme.events, agentplane.acme.dlq', 'for an Event');
     assert.deepEqual(
       fake.mutations().map((c) => c.op),
       ['create'],
@@ -148,7 +149,8 @@ describe('ensureTopics', () => {
     await ensureTopics(desiredTenantTopics('acme', settings(3)), fake.admin);
     const grown = await ensureTopics(desiredTenantTopics('acme', settings(6)), fake.admin);
     assert.equal(grown.status, 'True');
-    assert.match(grown.message, /raised partitions of agentplane\.acme\.events from 3 to 6/);
+    assert.match(grown.changed ?? '', /raised partitions of agentplane\.acme\.events from 3 to 6/);
+    assert.equal(grown.message, 'topics agentplane.acme.events, agentplane.acme.dlq are ready');
     assert.equal(fake.topics.get('agentplane.acme.dlq')?.partitions, 6);
     assert.deepEqual(
       fake
@@ -173,7 +175,7 @@ describe('ensureTopics', () => {
     assert.deepEqual(fake.mutations(), [], 'neither the missing dlq created nor the drift corrected');
   });
 
-  it('corrects retention drift and stays True with reason TopicConfigDrift', async () => {
+  it('corrects retention drift, says so for an Event and keeps the condition as it was', async () => {
     const fake = fakeAdmin({
       'agentplane.acme.events': {
         partitions: 3,
@@ -183,13 +185,17 @@ describe('ensureTopics', () => {
     });
     const result = await ensureTopics(desiredTenantTopics('acme', settings()), fake.admin);
     assert.equal(result.status, 'True');
-    assert.equal(result.reason, 'TopicConfigDrift');
-    assert.match(result.message, /retention\.ms of agentplane\.acme\.events from 1000 to 604800000/);
+    assert.equal(result.reason, 'TopicsReady', 'the same condition before and after: no status write for it');
+    assert.match(
+      result.changed ?? '',
+      /corrected retention\.ms of agentplane\.acme\.events from 1000 to 604800000/,
+    );
     assert.deepEqual(fake.mutations(), [
       { op: 'setConfigs', args: ['agentplane.acme.events', { 'retention.ms': '604800000' }] },
     ]);
     const again = await ensureTopics(desiredTenantTopics('acme', settings()), fake.admin);
-    assert.equal(again.reason, 'TopicsReady');
+    const { changed: _, ...condition } = result;
+    assert.deepEqual(again, condition, 'the next reconcile finds the same condition and changes nothing');
     assert.equal(fake.mutations().length, 1);
   });
 

@@ -91,12 +91,17 @@ function failure(error: unknown, doing: string): StepOutcome {
   return outcome('False', 'TopicOperationFailed', `Kafka refused ${doing}: ${message}`);
 }
 
+/** MessagingReady, and what was changed to get there (for an Event, never for the condition). */
+export type TopicsOutcome = StepOutcome & { changed?: string };
+
 /**
  * Brings the desired topics about: creates the missing ones, raises partition counts, corrects
  * drifted configs. A requested shrink changes nothing at all (Kafka cannot shrink a topic) and
  * reports `PartitionsCannotShrink`. On an unchanged cluster it only describes: no create or alter.
+ * The condition states how the topics are, the same however they got there: a message naming what
+ * was just done would change again on the next reconcile, a status write nobody needed.
  */
-export async function ensureTopics(desired: TopicSpec[], admin: TopicAdmin): Promise<StepOutcome> {
+export async function ensureTopics(desired: TopicSpec[], admin: TopicAdmin): Promise<TopicsOutcome> {
   let current: Map<string, TopicState>;
   try {
     current = await admin.describe(desired.map((d) => d.name));
@@ -133,19 +138,10 @@ export async function ensureTopics(desired: TopicSpec[], admin: TopicAdmin): Pro
     return failure(error, `changing the topics${progress}`);
   }
   const names = desired.map((d) => d.name).join(', ');
-  if (plan.drift.length > 0) {
-    const corrected = plan.drift.map((d) => `${d.config} of ${d.topic} from ${d.from ?? 'unset'} to ${d.to}`);
-    return outcome(
-      'True',
-      'TopicConfigDrift',
-      `corrected ${corrected.join(', ')}${done.length > 0 ? `; ${done.join('; ')}` : ''}; topics ${names}`,
-    );
-  }
-  return outcome(
-    'True',
-    'TopicsReady',
-    done.length > 0 ? `${done.join('; ')}; topics ${names} are ready` : `topics ${names} are ready`,
-  );
+  const corrected = plan.drift.map((d) => `${d.config} of ${d.topic} from ${d.from ?? 'unset'} to ${d.to}`);
+  if (corrected.length > 0) done.push(`corrected ${corrected.join(', ')}`);
+  const ready = outcome('True', 'TopicsReady', `topics ${names} are ready`);
+  return done.length > 0 ? { ...ready, changed: done.join('; ') } : ready;
 }
 
 /**
