@@ -2,6 +2,7 @@
 // A missing setting or an unreachable dependency is reported with how to fix it, and the process
 // exits non-zero instead of hanging.
 import { ConfigError, createLogger, type Logger } from '@agentplane/shared';
+import { stopKafkajsIdleTimers } from '@agentplane/shared/kafkajs-idle-timers';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { buildApp } from './app.ts';
 import { type ControlPlaneConfig, loadControlPlaneConfig, parseAddress } from './config.ts';
@@ -149,6 +150,9 @@ async function start(config: ControlPlaneConfig, log: Logger, telemetry: Telemet
   }
   await app.listen({ host, port });
 }
+
+// A dependency fix for the whole process: kafkajs's idle connections spin a 1 ms timer otherwise.
+stopKafkajsIdleTimers();
 
 let config: ControlPlaneConfig;
 try {

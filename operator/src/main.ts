@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { ConfigError, createLogger } from '@agentplane/shared';
+import { stopKafkajsIdleTimers } from '@agentplane/shared/kafkajs-idle-timers';
 import { KubeConfig } from '@kubernetes/client-node';
 import { loadOperatorConfig, type OperatorConfig } from './config.ts';
 import { addAgentInstanceController } from './controllers/agent-instance/controller.ts';
@@ -21,6 +22,9 @@ import { createTopicAdmin } from './messaging/kafka-admin.ts';
 import { createKafkaSecurityAdmin } from './messaging/kafka-security.ts';
 import { createOffsetReader } from './messaging/offsets.ts';
 import { createTenantVault, type TenantVault } from './vault/tenant-vault.ts';
+
+// A dependency fix for the whole process: kafkajs's idle connections spin a 1 ms timer otherwise.
+stopKafkajsIdleTimers();
 
 async function main(): Promise<void> {
   let config: OperatorConfig;

@@ -1,7 +1,11 @@
 // Process concerns only: configuration, telemetry, start, signals, exit codes.
 import { ConfigError, createLogger } from '@agentplane/shared';
+import { stopKafkajsIdleTimers } from '@agentplane/shared/kafkajs-idle-timers';
 import { loadConfig } from './config.ts';
 import { startTelemetry, traceFields } from './instrumentation.ts';
+
+// A dependency fix for the whole process: kafkajs's idle connections spin a 1 ms timer otherwise.
+stopKafkajsIdleTimers();
 
 let config: ReturnType<typeof loadConfig>;
 try {
