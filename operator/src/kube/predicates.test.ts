@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { InformerEvent } from './informer.ts';
-import { anyChange, generationChanged, hasLabels, metadataChanged, or } from './predicates.ts';
+import { anyChange, generationChanged, hasLabels, metadataChanged, or, updateChanged } from './predicates.ts';
 import type { KubeObject, ObjectMeta } from './resource.ts';
 
 const obj = (metadata: ObjectMeta): KubeObject => ({ metadata: { name: 'a', ...metadata } });
@@ -46,6 +46,17 @@ describe('predicates', () => {
     assert.equal(metadataChanged(update({}, { annotations: { note: 'x' } })), true);
     assert.equal(metadataChanged(update({ finalizers: ['f'] }, { finalizers: [] })), true);
     assert.equal(metadataChanged(update({}, { deletionTimestamp: '2026-11-23T08:00:00Z' })), true);
+  });
+
+  it('updateChanged passes updates that changed the field it reads, and nothing else', () => {
+    const phase = updateChanged((o) => o.metadata?.labels?.phase);
+    assert.equal(phase(update({ labels: { phase: 'a' } }, { labels: { phase: 'b' } })), true);
+    assert.equal(
+      phase(update({ labels: { phase: 'a' } }, { labels: { phase: 'a' }, resourceVersion: '2' })),
+      false,
+    );
+    assert.equal(phase({ type: 'add', object: obj({ labels: { phase: 'a' } }) }), false);
+    assert.equal(phase({ type: 'delete', object: obj({}) }), false);
   });
 
   it('or combines and hasLabels matches the old or the new object', () => {

@@ -30,6 +30,14 @@ export const metadataChanged: Predicate = (event) => {
   return !isDeepStrictEqual(pick(event.old), pick(event.object));
 };
 
+/**
+ * Updates in which `read` of the object changed, e.g. one status field a controller acts on (status
+ * writes change no generation). Adds and deletes do not pass: other predicates cover them.
+ */
+export function updateChanged<T extends KubeObject = KubeObject>(read: (object: T) => unknown): Predicate<T> {
+  return (event) => event.type === 'update' && read(event.old) !== read(event.object);
+}
+
 /** Passes when any of `predicates` passes. */
 export function or<T extends KubeObject>(...predicates: Array<Predicate<T>>): Predicate<T> {
   return (event) => predicates.some((predicate) => predicate(event));

@@ -7,7 +7,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { watch } from '../../kube/controller.ts';
 import type { Manager } from '../../kube/manager.ts';
 import { toOwner } from '../../kube/owner.ts';
-import { generationChanged, metadataChanged, or, type Predicate } from '../../kube/predicates.ts';
+import { generationChanged, metadataChanged, or, updateChanged } from '../../kube/predicates.ts';
 import { type KubeObject, objectKey } from '../../kube/resource.ts';
 import type { TopicAdmin } from '../../messaging/kafka-admin.ts';
 import { isHibernating } from '../tenant/hibernation.ts';
@@ -23,25 +23,12 @@ export interface AgentInstanceControllerSettings {
   keda: { available: boolean; bootstrapServers: string };
 }
 
-/** The tenant decided its agents roll for new secret versions (a status change, no new generation). */
-const secretsRolledOut: Predicate = (event) => {
-  if (event.type !== 'update') return false;
-  const rolled = (t: unknown) => (t as Tenant).status?.secrets?.rolledOut?.versions;
-  return rolled(event.old) !== rolled(event.object);
-};
+const tenantStatus = (t: KubeObject) => (t as Tenant).status;
 
-/** The tenant's Qdrant token was renewed: its agents roll to read the new one (a status change). */
-const qdrantTokenRenewed: Predicate = (event) => {
-  if (event.type !== 'update') return false;
-  const expires = (t: unknown) => (t as Tenant).status?.knowledge?.tokenExpiresAt;
-  return expires(event.old) !== expires(event.object);
-};
-
-/** The tenant fell asleep or woke (a status change, no new generation). */
-const hibernationChanged: Predicate = (event) => {
-  if (event.type !== 'update') return false;
-  return isHibernating((event.old as Tenant).status) !== isHibernating((event.object as Tenant).status);
-};
+/** Status changes of a tenant its agents follow (status writes carry no new generation). */
+const secretsRolledOut = updateChanged((t) => tenantStatus(t)?.secrets?.rolledOut?.versions);
+const qdrantTokenRenewed = updateChanged((t) => tenantStatus(t)?.knowledge?.tokenExpiresAt);
+const hibernationChanged = updateChanged((t) => isHibernating(tenantStatus(t)));
 
 export function addAgentInstanceController(
   manager: Manager,
