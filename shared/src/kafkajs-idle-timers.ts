@@ -23,7 +23,7 @@ const require = createRequire(import.meta.url);
 let applied = false;
 
 /** kafkajs's private request queue (one module instance per process: the workspaces share one kafkajs). */
-export function kafkajsRequestQueue(): RequestQueueClass | undefined {
+function kafkajsRequestQueue(): RequestQueueClass | undefined {
   try {
     return require('kafkajs/src/network/requestQueue/index.js') as RequestQueueClass;
   } catch {

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { V1OwnerReference } from '@kubernetes/client-node';
 import type { Desired } from '../tenant/desired.ts';
+import { qdrantTokenExpiresAnnotation } from '../tenant/knowledge.ts';
 import { labels, managedBy, runtimeServiceAccount } from '../tenant/plan.ts';
 import { rolloutHash } from '../tenant/rollout.ts';
 
@@ -116,7 +117,7 @@ export function desiredDeployment(
               : {}),
             // envFrom is read at start: a renewed token reaches the agents only in new pods.
             ...(qdrantSecret && plan.qdrantTokenExpiresAt
-              ? { 'agentplane.io/qdrant-token-expires': plan.qdrantTokenExpiresAt }
+              ? { [qdrantTokenExpiresAnnotation]: plan.qdrantTokenExpiresAt }
               : {}),
           },
         },

@@ -35,6 +35,9 @@ export interface QdrantAccess {
 
 export const qdrantSecretName = (tenant: string) => `tenant-${tenant}-qdrant`;
 
+/** On the Secret and on the agents' pod template: when the token they hold expires. */
+export const qdrantTokenExpiresAnnotation = 'agentplane.io/qdrant-token-expires';
+
 /** Where `plan`'s knowledge lives. Pure. */
 export function knowledgePartition(
   plan: Pick<TenantPlan, 'name' | 'isolation'>,
@@ -129,7 +132,7 @@ export function desiredQdrantSecret(
       labels: tenantLabels(plan),
       annotations: {
         'agentplane.io/qdrant-collection': collection,
-        'agentplane.io/qdrant-token-expires': expiresAt,
+        [qdrantTokenExpiresAnnotation]: expiresAt,
       },
       ownerReferences: [owner],
     },

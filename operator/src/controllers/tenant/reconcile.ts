@@ -127,6 +127,8 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
   if (!tenant) return undefined; // gone: owner references let the garbage collector remove its children
   if (tenant.metadata.deletionTimestamp) return finalizeTenant(tenant, deps);
   await deps.actions.ensureFinalizer(tenant, tenantFinalizer);
+  // One instant for every time-based decision of this reconcile (rollout window, token window).
+  const now = (deps.now ?? (() => new Date()))();
 
   let plan: TenantPlan;
   try {
@@ -195,7 +197,7 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
         deps.actions,
         owner,
         namespaces,
-        { windowMs: deps.secretsRolloutWindowMs, now: (deps.now ?? (() => new Date()))() },
+        { windowMs: deps.secretsRolloutWindowMs, now },
       );
       secretsStatus = status;
       rolloutDueMs = requeueAfterMs;
@@ -228,7 +230,7 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
           owner,
           knowledge.status.collection,
           settings.access,
-          (deps.now ?? (() => new Date()))(),
+          now,
           (object) => deps.actions.apply(object),
           failures,
         )
@@ -312,7 +314,7 @@ export async function reconcileTenant(name: string, deps: TenantReconcileDeps): 
     deps.actions.event(tenant, 'Normal', 'Moved', `moved from ${previous.namespace} to ${plan.namespace}`);
 
   const hibernation = deps.hibernation
-    ? await hibernationStep(tenant, deps, deps.hibernation, failures)
+    ? await hibernationStep(tenant, deps, deps.hibernation, failures, now)
     : undefined;
   const { phase, conditions } = summarizeTenant(steps, {
     suspended: plan.suspended,
@@ -362,6 +364,7 @@ async function hibernationStep(
   deps: TenantReconcileDeps,
   port: TenantHibernationPort,
   failures: Error[],
+  now: Date,
 ): Promise<TenantHibernationStatus> {
   const name = tenant.metadata.name;
   const instances = deps.agentInstancesOf(name);
@@ -371,7 +374,7 @@ async function hibernationStep(
     observed: port.observation(name),
     agents: agentReadiness(instances),
     defaultIdleMs: port.defaultIdleMs,
-    now: (deps.now ?? (() => new Date()))(),
+    now,
   };
   let decision = decideHibernation(input);
   if (decision.needsLag) {
