@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { stringify } from 'yaml';
 import { testbedEnv } from './env.ts';
 
 export interface KubectlResult {
@@ -47,4 +48,17 @@ export async function kubectlOk(args: string[], options: KubectlOptions = {}): P
     throw new Error(`kubectl ${args.join(' ')} failed (exit ${result.code}): ${result.stderr.trim()}`);
   }
   return result.stdout;
+}
+
+/** `kubectl apply` of one object, written as YAML on stdin; throws when the API server refuses it. */
+export function applyObject(object: Record<string, unknown>, options: KubectlOptions = {}): Promise<string> {
+  return kubectlOk(['apply', '-f', '-'], { ...options, stdin: stringify(object) });
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: tests walk wire-format JSON returned by kubectl
+type Json = Record<string, any>;
+
+/** `kubectl get <args> -o json`, parsed. */
+export async function getJson(args: string[], options: KubectlOptions = {}): Promise<Json> {
+  return JSON.parse(await kubectlOk(['get', ...args, '-o', 'json'], options)) as Json;
 }

@@ -4,14 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { stringify } from 'yaml';
 import { testbedEnv, uniqueName } from '../../helpers/env.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { kubectl, kubectlOk } from '../../helpers/kubectl.ts';
+import { applyObject as apply, getJson, kubectl, kubectlOk } from '../../helpers/kubectl.ts';
 import { operatorSuite } from '../../helpers/operator.ts';
 
-const apply = (object: Record<string, unknown>) =>
-  kubectlOk(['apply', '-f', '-'], { stdin: stringify(object) });
 const tenant = (name: string, spec: Record<string, unknown>) =>
   apply({ apiVersion: 'agentplane.io/v1alpha1', kind: 'Tenant', metadata: { name }, spec });
 const agent = (name: string, namespace: string, spec: Record<string, unknown>) =>
@@ -21,11 +18,6 @@ const agent = (name: string, namespace: string, spec: Record<string, unknown>) =
     metadata: { name, namespace },
     spec: { agent: 'customer-service', version: '2.1.0', ...spec },
   });
-
-// biome-ignore lint/suspicious/noExplicitAny: tests walk wire-format JSON returned by kubectl
-async function getJson(args: string[]): Promise<Record<string, any>> {
-  return JSON.parse(await kubectlOk(['get', ...args, '-o', 'json']));
-}
 
 const condition = async (resource: string, namespace: string, type: string) =>
   (await getJson([resource, '-n', namespace])).status?.conditions?.find(

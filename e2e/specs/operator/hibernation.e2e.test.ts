@@ -10,15 +10,10 @@ import kafkajs from 'kafkajs';
 import { stringify } from 'yaml';
 import { testbedEnv, uniqueName } from '../../helpers/env.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { kubectl, kubectlOk } from '../../helpers/kubectl.ts';
+import { getJson, kubectl, kubectlOk } from '../../helpers/kubectl.ts';
 import { operatorSuite } from '../../helpers/operator.ts';
 
 const pool = 'agentplane-pool-basic';
-
-// biome-ignore lint/suspicious/noExplicitAny: tests walk wire-format JSON returned by kubectl
-async function getJson(args: string[]): Promise<Record<string, any>> {
-  return JSON.parse(await kubectlOk(['get', ...args, '-o', 'json']));
-}
 
 const tenantManifest = (name: string, hibernation: Record<string, string>) =>
   stringify({

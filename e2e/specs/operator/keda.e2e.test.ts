@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { uniqueName } from '../../helpers/env.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { kubectl, kubectlOk } from '../../helpers/kubectl.ts';
+import { getJson, kubectl, kubectlOk } from '../../helpers/kubectl.ts';
 import { operatorSuite } from '../../helpers/operator.ts';
 
 const string = { type: 'string' };
@@ -75,11 +75,6 @@ const scaledObjectCrdStandIn = {
     ],
   },
 };
-
-// biome-ignore lint/suspicious/noExplicitAny: tests walk wire-format JSON returned by kubectl
-async function getJson(args: string[]): Promise<Record<string, any>> {
-  return JSON.parse(await kubectlOk(['get', ...args, '-o', 'json']));
-}
 
 describe('operator: autoscaling with KEDA installed', () => {
   operatorSuite(

@@ -4,22 +4,12 @@
 // points and the deletion report (status.deletion.knowledge and a KnowledgeErased Event) proves it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startQdrantStandIn } from '@agentplane/runtime/test-support/qdrant-stand-in';
 import { createHashedEmbedder, createQdrantStore, tenantKnowledge } from '@agentplane/runtime/vectors';
-import { stringify } from 'yaml';
 import { uniqueName } from '../../helpers/env.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { kubectl, kubectlOk } from '../../helpers/kubectl.ts';
-import { operatorSuite } from '../../helpers/operator.ts';
+import { applyObject as apply, getJson, kubectl, kubectlOk } from '../../helpers/kubectl.ts';
 import { operatorCounters } from '../../helpers/operator-metrics.ts';
-
-const apply = (object: Record<string, unknown>) =>
-  kubectlOk(['apply', '-f', '-'], { stdin: stringify(object) });
-
-// biome-ignore lint/suspicious/noExplicitAny: tests walk wire-format JSON returned by kubectl
-async function getJson(args: string[]): Promise<Record<string, any>> {
-  return JSON.parse(await kubectlOk(['get', ...args, '-o', 'json']));
-}
+import { operatorWithQdrantSuite } from '../../helpers/operator-qdrant.ts';
 
 /** Holds a deleted Tenant after the operator let go of it, so its final status can be read. */
 const hold = 'e2e.agentplane.io/hold';
@@ -47,26 +37,13 @@ describe('operator: knowledge partitions', () => {
   const pro = uniqueName('kp-pro');
   const enterprise = uniqueName('kp-ent');
   const bystander = uniqueName('kp-other');
-  const state: { qdrant?: Awaited<ReturnType<typeof startQdrantStandIn>> } = {};
-  const qdrant = () => {
-    if (!state.qdrant) throw new Error('the stand-in starts before the operator');
-    return state.qdrant;
-  };
-  const env: Record<string, string> = {};
-  const suite = operatorSuite(env, {
-    beforeStart: async () => {
-      state.qdrant = await startQdrantStandIn();
-      Object.assign(env, {
-        OPERATOR_QDRANT_URL: state.qdrant.url,
-        OPERATOR_QDRANT_COLLECTION: shared,
-        OPERATOR_QDRANT_DIMENSIONS: String(dimensions),
-      });
-    },
+  const { suite, qdrant } = operatorWithQdrantSuite({
+    collection: shared,
+    dimensions,
     // After a failure: what is left is deleted by the next operator suite (our hold is let go).
     afterStop: async () => {
       await kubectl(['delete', 'tenant', pro, enterprise, '--ignore-not-found', '--wait=false']);
       for (const name of [pro, enterprise]) await release(name);
-      await state.qdrant?.close();
     },
   });
   const collection = async (name: string) => {

@@ -5,22 +5,12 @@
 // nothing; the Secret goes with the tenant.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startQdrantStandIn } from '@agentplane/runtime/test-support/qdrant-stand-in';
 import { createHashedEmbedder, createQdrantStore, tenantKnowledge } from '@agentplane/runtime/vectors';
-import { stringify } from 'yaml';
 import { uniqueName } from '../../helpers/env.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { kubectl, kubectlOk } from '../../helpers/kubectl.ts';
-import { operatorSuite } from '../../helpers/operator.ts';
+import { applyObject as apply, getJson, kubectl, kubectlOk } from '../../helpers/kubectl.ts';
 import { operatorCounters } from '../../helpers/operator-metrics.ts';
-
-const apply = (object: Record<string, unknown>) =>
-  kubectlOk(['apply', '-f', '-'], { stdin: stringify(object) });
-
-// biome-ignore lint/suspicious/noExplicitAny: tests walk wire-format JSON returned by kubectl
-async function getJson(args: string[]): Promise<Record<string, any>> {
-  return JSON.parse(await kubectlOk(['get', ...args, '-o', 'json']));
-}
+import { operatorWithQdrantSuite } from '../../helpers/operator-qdrant.ts';
 
 const dimensions = 16;
 const apiKey = `platform-${uniqueName('key')}`;
@@ -30,25 +20,12 @@ describe('operator: a read-only Qdrant token per tenant', () => {
   const pro = uniqueName('kt-pro');
   const enterprise = uniqueName('kt-ent');
   const homes = { [pro]: 'agentplane-pool-pro', [enterprise]: `tenant-${enterprise}` };
-  const state: { qdrant?: Awaited<ReturnType<typeof startQdrantStandIn>> } = {};
-  const qdrant = () => {
-    if (!state.qdrant) throw new Error('the stand-in starts before the operator');
-    return state.qdrant;
-  };
-  const env: Record<string, string> = {};
-  const suite = operatorSuite(env, {
-    beforeStart: async () => {
-      state.qdrant = await startQdrantStandIn({ apiKey, jwtRbac: true });
-      Object.assign(env, {
-        OPERATOR_QDRANT_URL: state.qdrant.url,
-        OPERATOR_QDRANT_API_KEY: apiKey,
-        OPERATOR_QDRANT_COLLECTION: shared,
-        OPERATOR_QDRANT_DIMENSIONS: String(dimensions),
-      });
-    },
+  const { suite, qdrant } = operatorWithQdrantSuite({
+    collection: shared,
+    dimensions,
+    apiKey,
     afterStop: async () => {
       await kubectl(['delete', 'tenant', pro, enterprise, '--ignore-not-found', '--wait=false']);
-      await state.qdrant?.close();
     },
   });
   const store = (collection: string, key: string) =>

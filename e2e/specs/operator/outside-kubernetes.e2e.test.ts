@@ -12,17 +12,13 @@ import { installCrds } from '../../helpers/crds.ts';
 import { testbedEnv, uniqueName } from '../../helpers/env.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { exclusive } from '../../helpers/exclusive.ts';
-import { kubectl, kubectlOk } from '../../helpers/kubectl.ts';
+import { getJson, kubectl, kubectlOk } from '../../helpers/kubectl.ts';
 import { type OperatorProcess, operatorKubeconfig, startOperator } from '../../helpers/operator.ts';
 import { startTcpRelay, type TcpRelay } from '../../helpers/tcp-relay.ts';
 import { freePort } from '../../testbed/ports.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests walk wire-format JSON returned by kubectl
 type Json = Record<string, any>;
-
-async function getJson(args: string[]): Promise<Json> {
-  return JSON.parse(await kubectlOk(['get', ...args, '-o', 'json'])) as Json;
-}
 
 const condition = (object: Json, type: string): Json | undefined =>
   object.status?.conditions?.find((c: Json) => c.type === type);

@@ -7,7 +7,7 @@ import vault from 'node-vault';
 import { stringify } from 'yaml';
 import { testbedEnv, uniqueName } from '../../helpers/env.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { kubectl, kubectlOk } from '../../helpers/kubectl.ts';
+import { getJson, kubectl, kubectlOk } from '../../helpers/kubectl.ts';
 import { operatorSuite } from '../../helpers/operator.ts';
 import { describeWrites, eventSeriesIntervalMs, measureResync } from '../../helpers/operator-metrics.ts';
 import type { PrimaryObject } from '../../helpers/primary-changes.ts';
@@ -22,11 +22,6 @@ async function apply(manifest: string): Promise<void> {
 async function waitReady(resource: string, timeout = '60s', namespace?: string): Promise<void> {
   const where = namespace ? ['-n', namespace] : [];
   await kubectlOk(['wait', '--for=condition=Ready', `--timeout=${timeout}`, resource, ...where]);
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: tests walk wire-format JSON returned by kubectl
-async function getJson<T = Record<string, any>>(args: string[]): Promise<T> {
-  return JSON.parse(await kubectlOk(['get', ...args, '-o', 'json'])) as T;
 }
 
 /** Topics on the test bed's broker whose names start with `prefix`, sorted. */
