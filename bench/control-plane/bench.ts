@@ -93,7 +93,9 @@ async function main() {
   const { Kafka, logLevel } = await import('kafkajs');
   const { createKafkaInboundBus } = await import('../../control-plane/src/messaging/inbound-bus.ts');
   const { startTelemetry } = await import('../../control-plane/src/telemetry/instrumentation.ts');
-  const { buildTestApp, onboardTenant } = await import('../../control-plane/src/testing/app.ts');
+  const { buildTestApp, noRateLimits, onboardTenant } = await import(
+    '../../control-plane/src/testing/app.ts'
+  );
   const { createTestDatabase } = await import('../../control-plane/src/testing/database.ts');
 
   const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
@@ -108,16 +110,9 @@ async function main() {
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
   const db = await createTestDatabase();
-  const unlimited = 1_000_000_000;
   const t = await buildTestApp(db, {
     bus: await createKafkaInboundBus({ brokers, log: silentLogger() }),
-    rateLimits: {
-      basic: unlimited,
-      pro: unlimited,
-      enterprise: unlimited,
-      'platform-admin': unlimited,
-      anonymous: unlimited,
-    },
+    rateLimits: noRateLimits,
   });
   const bare = Fastify();
   try {

@@ -21,6 +21,7 @@ import { createKafkaInboundBus } from '../../control-plane/src/messaging/inbound
 import {
   buildTestApp,
   createAgentInstance,
+  noRateLimits,
   onboardTenant,
   openConversation,
   type TestApp,
@@ -158,17 +159,7 @@ describe('chaos: PostgreSQL stops under API load', { skip: withoutTestbed(), tim
       urlAs: () => postgres.url,
       drop: async () => {},
     };
-    const unlimited = 1_000_000;
-    t = await buildTestApp(database, {
-      bus,
-      rateLimits: {
-        basic: unlimited,
-        pro: unlimited,
-        enterprise: unlimited,
-        'platform-admin': unlimited,
-        anonymous: unlimited,
-      },
-    });
+    t = await buildTestApp(database, { bus, rateLimits: noRateLimits });
     const owner = await onboardTenant(t, tenant, 'pro');
     headers = { ...owner.headers, 'content-type': 'application/json' };
     await createAgentInstance(t, owner);

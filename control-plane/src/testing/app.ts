@@ -47,6 +47,16 @@ export function staticChannelSecrets(records: Record<string, Record<string, unkn
   return { read: async (tenant, channel) => records[`${tenant}/${channel}`] };
 }
 
+/** Rate limits no load test reaches: suites that measure or stress the API, not its limiter. */
+const unlimited = 1_000_000_000;
+export const noRateLimits: RateLimits = {
+  basic: unlimited,
+  pro: unlimited,
+  enterprise: unlimited,
+  'platform-admin': unlimited,
+  anonymous: unlimited,
+};
+
 export interface TestAppOptions {
   bus?: InboundBus;
   writer?: ResourceWriter;
